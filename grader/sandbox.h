@@ -1,0 +1,114 @@
+// grader/sandbox.h: run one untrusted program with limits, and say what happened.
+//
+// Everything a submission does at grading time (compiling, linking, running a
+// test) goes through RunSandboxed. The program gets:
+//   - a private view of the file system: the system directories read-only, plus
+//     only the Mounts the caller lists (never the lab's hidden tests, solutions,
+//     or the grader's cache) — with bubblewrap when the machine allows it;
+//   - no network (a fresh network namespace holds only `lo`);
+//   - an unprivileged uid (65534) so RLIMIT_NPROC holds and nothing is writable;
+//   - CPU, wall-clock, memory, output, file-size, process and open-file limits;
+//   - a process tree that is killed entirely when the run ends, even the
+//     descendants that called setsid().
+// The grader itself never blocks on the program: every pipe is read with a cap
+// and every wait has a deadline.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace labkit::grader {
+
+struct Limits {
+  double wall_seconds = 10.0;
+  double cpu_seconds = 10.0;
+  // Resident memory of the whole process tree, enforced by a watchdog that
+  // polls /proc. With limit_address_space, RLIMIT_AS is set to this too.
+  std::uint64_t memory_bytes = 1ULL << 30;
+  // Off for sanitizer builds: AddressSanitizer reserves terabytes of address space.
+  bool limit_address_space = true;
+  // Per captured stream (stdout, stderr, each output channel). Past it the
+  // data is truncated and the program is killed (Outcome::kOutputLimit).
+  std::uint64_t output_bytes = 1ULL << 20;
+  std::uint64_t file_size_bytes = 64ULL << 20;  // RLIMIT_FSIZE
+  int max_processes = 64;                       // RLIMIT_NPROC for the sandbox uid
+  int max_open_files = 256;                     // RLIMIT_NOFILE
+};
+
+// A host path made visible inside the sandbox at sandbox_path.
+struct Mount {
+  std::string host_path;
+  std::string sandbox_path;
+  bool writable = false;
+};
+
+// Data the grader writes into a pipe that the program reads on fd `child_fd`;
+// the write end is closed once `data` is written.
+struct InputChannel {
+  int child_fd;
+  std::string data;
+};
+
+// A pipe the program writes on fd `child_fd`; the grader collects it (capped).
+struct OutputChannel {
+  int child_fd;
+};
+
+struct SandboxSpec {
+  std::vector<std::string> argv;  // argv[0]: a path as seen inside the sandbox
+  std::vector<std::pair<std::string, std::string>> env;  // the whole environment
+  std::vector<Mount> mounts;      // in addition to the read-only system directories
+  std::string working_dir = "/";  // inside the sandbox
+  std::vector<InputChannel> inputs;
+  std::vector<OutputChannel> outputs;
+  Limits limits;
+};
+
+enum class Outcome {
+  kExited,        // exited on its own; see exit_code
+  kSignaled,      // killed by a signal it raised or received (not our limits); see signal
+  kWallTimeout,   // ran past limits.wall_seconds
+  kCpuLimit,      // ran past limits.cpu_seconds
+  kMemoryLimit,   // resident memory past limits.memory_bytes (or allocation failed under RLIMIT_AS)
+  kOutputLimit,   // printed more than limits.output_bytes on some stream
+  kFileSizeLimit, // wrote a file past limits.file_size_bytes
+  kSetupFailed,   // the sandbox could not start the program; see detail
+};
+
+struct RunResult {
+  Outcome outcome = Outcome::kSetupFailed;
+  int exit_code = -1;  // valid for kExited
+  int signal = 0;      // the terminating signal, if any
+  std::string stdout_data;
+  std::string stderr_data;
+  bool stdout_truncated = false;
+  bool stderr_truncated = false;
+  // Data of each OutputChannel, in the order given in SandboxSpec::outputs.
+  std::vector<std::string> channel_data;
+  double wall_seconds = 0.0;
+  double cpu_seconds = 0.0;
+  std::uint64_t peak_rss_bytes = 0;
+  std::string detail;  // one sentence a person can read: what happened and why
+
+  bool ExitedCleanly() const { return outcome == Outcome::kExited && exit_code == 0; }
+};
+
+enum class Isolation {
+  kBubblewrap,   // namespaces (mount, pid, net, ipc, uts) + uid 65534 + rlimits
+  kRlimitsOnly,  // no namespaces available (e.g. inside Docker): uid 65534 + rlimits only
+};
+
+// What this machine supports; decided once and cached. LABKIT_ISOLATION=rlimits
+// forces the fallback (for testing it).
+Isolation DetectIsolation();
+const char* IsolationName(Isolation isolation);
+
+RunResult RunSandboxed(const SandboxSpec& spec);
+
+// Short human text for an outcome, e.g. "timed out after 10.0 s (wall clock)".
+std::string DescribeOutcome(const RunResult& result, const Limits& limits);
+
+}  // namespace labkit::grader
