@@ -20,12 +20,16 @@ load("@bazel_tools//tools/cpp:toolchain_utils.bzl", "find_cpp_toolchain")
 load("@bazel_tools//tools/build_defs/cc:action_names.bzl", "ACTION_NAMES")
 load("@rules_cc//cc:defs.bzl", "cc_library", "cc_test")
 
-def lab_component(name, lab, student_srcs, deps = [], **kwargs):
-    """The lab's component: `deps` (the given code) plus one implementation of the student files."""
+def lab_component(name, lab, student_srcs, deps = [], reference = None, **kwargs):
+    """The lab's component: `deps` (the given code) plus one implementation of the student files.
+
+    `reference` is the package holding the reference files (default //solutions/<lab>).
+    """
+    reference = reference or "//solutions/" + lab
     cc_library(
         name = name,
         srcs = select({
-            "//tools:impl_reference": ["//solutions/%s:%s" % (lab, f) for f in student_srcs],
+            "//tools:impl_reference": ["%s:%s" % (reference, f) for f in student_srcs],
             "//tools:impl_submission": ["@submission//:" + lab],
             "//conditions:default": student_srcs,
         }),
@@ -115,6 +119,9 @@ def _lab_kit_impl(ctx):
         files += linker_input.additional_inputs
 
     headers = compilation.headers.to_list()
+
+    # Where each file sits in a runfiles tree (for tests that use a kit as data).
+    short_paths = {f.path: f.short_path for f in files + headers}
     kit = {
         "compiler": cc_common.get_tool_for_action(
             feature_configuration = feature_configuration,
@@ -131,6 +138,7 @@ def _lab_kit_impl(ctx):
             action_name = ACTION_NAMES.cpp_link_executable,
         ),
         "link_inputs": link_inputs,
+        "short_paths": short_paths,
         "link_flags": link_flags + _flags(
             feature_configuration,
             ACTION_NAMES.cpp_link_executable,
