@@ -12,6 +12,20 @@
 //     descendants that called setsid().
 // The grader itself never blocks on the program: every pipe is read with a cap
 // and every wait has a deadline.
+//
+// Requirements on the caller:
+//   - Run the grader as root so the program can run as uid 65534 (RLIMIT_NPROC
+//     does not apply to root). Without root, the rlimits and bubblewrap still
+//     apply but the program keeps the grader's uid (weaker; see sandbox.cc).
+//   - Run one sandbox at a time per machine when running as root: the end of a
+//     run kills every process of uid 65534, and in the fallback the memory and
+//     CPU watchdogs count orphans of uid 65534 reparented to the grader.
+//   - Every Mount::host_path (and, in the fallback, argv[0]) must be reachable
+//     by uid 65534: e.g. a scratch directory under /tmp with mode 0755, not
+//     under /root. Writable mounts must be writable by uid 65534.
+//   - argv[0] is an absolute path inside the sandbox (no PATH search).
+//   - InputChannel data is written before the program starts, so it must fit in
+//     a pipe (up to /proc/sys/fs/pipe-max-size, usually 1 MiB).
 #pragma once
 
 #include <cstdint>
@@ -78,6 +92,11 @@ enum class Outcome {
   kSetupFailed,   // the sandbox could not start the program; see detail
 };
 
+enum class Isolation {
+  kBubblewrap,   // namespaces (mount, pid, net, ipc, uts) + uid 65534 + rlimits
+  kRlimitsOnly,  // no namespaces available (e.g. inside Docker): uid 65534 + rlimits only
+};
+
 struct RunResult {
   Outcome outcome = Outcome::kSetupFailed;
   int exit_code = -1;  // valid for kExited
@@ -88,25 +107,34 @@ struct RunResult {
   bool stderr_truncated = false;
   // Data of each OutputChannel, in the order given in SandboxSpec::outputs.
   std::vector<std::string> channel_data;
+  std::vector<bool> channel_truncated;  // parallel to channel_data
   double wall_seconds = 0.0;
   double cpu_seconds = 0.0;
   std::uint64_t peak_rss_bytes = 0;
   std::string detail;  // one sentence a person can read: what happened and why
+  // The isolation the run actually had; kRlimitsOnly is noted in `detail`.
+  Isolation isolation = Isolation::kBubblewrap;
 
   bool ExitedCleanly() const { return outcome == Outcome::kExited && exit_code == 0; }
 };
 
-enum class Isolation {
-  kBubblewrap,   // namespaces (mount, pid, net, ipc, uts) + uid 65534 + rlimits
-  kRlimitsOnly,  // no namespaces available (e.g. inside Docker): uid 65534 + rlimits only
-};
-
 // What this machine supports; decided once and cached. LABKIT_ISOLATION=rlimits
-// forces the fallback (for testing it).
+// forces the fallback (for testing it); LABKIT_ISOLATION=bwrap forces
+// bubblewrap even if the probe failed (runs then fail with kSetupFailed).
+// Otherwise bubblewrap is used when /usr/bin/bwrap can run /bin/true.
 Isolation DetectIsolation();
-const char* IsolationName(Isolation isolation);
+const char* IsolationName(Isolation isolation);  // "bubblewrap" or "rlimits-only"
 
+// Runs spec with DetectIsolation(). Never throws for anything the program does;
+// a spec the sandbox cannot honour gives kSetupFailed with a detail.
 RunResult RunSandboxed(const SandboxSpec& spec);
+
+// The same with a chosen isolation (tests use it to cover the fallback).
+// In kRlimitsOnly mode nothing is hidden: Mounts only translate paths — argv
+// elements and working_dir under a Mount's sandbox_path are rewritten to the
+// host_path — and the network is reachable except for the seccomp filter
+// (socket() fails with EACCES for every family but AF_UNIX, in both modes).
+RunResult RunSandboxedWith(const SandboxSpec& spec, Isolation isolation);
 
 // Short human text for an outcome, e.g. "timed out after 10.0 s (wall clock)".
 std::string DescribeOutcome(const RunResult& result, const Limits& limits);

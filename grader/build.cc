@@ -1,0 +1,166 @@
+// grader/build.cc: compiling and linking a submission in the sandbox.
+//
+// Design: a submission is compiled outside Bazel, with exactly the compiler,
+// flags, defines and include directories the kit recorded, so it sees the same
+// headers the reference was built against, in the same configuration (e.g. with
+// sanitizers). The compiler runs in the sandbox because compiling untrusted code
+// is itself untrusted (#include "/etc/shadow", template bombs, huge outputs), and
+// it sees only what it needs: the kit's public headers, the scratch tree, and
+// an output directory. Files are compiled one by one so that the first error
+// shown is in the first broken file, and the output shown to the student has
+// sandbox paths removed (`student/x.cc:3:1: error: ...`).
+#include "grader/build.h"
+
+#include <fmt/format.h>
+
+#include <sstream>
+
+#include "grader/sandbox.h"
+
+namespace labkit::grader {
+namespace fs = std::filesystem;
+namespace {
+
+std::string InSandbox(const char* root, const std::string& relative) {
+  if (relative.empty() || relative == ".") return root;
+  return std::string(root) + "/" + relative;
+}
+
+void MakeWritableDir(const fs::path& dir) {
+  fs::create_directories(dir);
+  // The sandboxed compiler runs as an unprivileged uid.
+  fs::permissions(dir, fs::perms::all);
+}
+
+void ReplaceAll(std::string& text, std::string_view from, std::string_view to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+}
+
+SandboxSpec BaseSpec(const BuildOptions& options) {
+  SandboxSpec spec;
+  spec.env = {{"PATH", "/usr/bin:/bin"},
+              {"LANG", "C"},
+              {"LC_ALL", "C"},
+              {"HOME", kSandboxOutDir},
+              {"TMPDIR", std::string(kSandboxOutDir) + "/tmp"}};
+  spec.limits.wall_seconds = options.compile_seconds;
+  spec.limits.cpu_seconds = options.compile_seconds;
+  spec.limits.memory_bytes = 4ULL << 30;
+  spec.limits.limit_address_space = false;
+  spec.limits.output_bytes = 1ULL << 20;
+  spec.limits.file_size_bytes = 512ULL << 20;
+  spec.limits.max_processes = 64;
+  return spec;
+}
+
+// Runs one compiler/linker command; returns its output, and whether it succeeded.
+bool RunTool(SandboxSpec spec, std::string& log) {
+  RunResult result = RunSandboxed(spec);
+  if (result.outcome == Outcome::kSetupFailed) {
+    throw GraderFault("the sandbox could not run the compiler: " + result.detail +
+                      " (check that bubblewrap is installed and the grader runs as root)");
+  }
+  log += result.stderr_data;
+  log += result.stdout_data;
+  if (result.ExitedCleanly()) return true;
+  if (result.outcome != Outcome::kExited) {
+    log += fmt::format("\n{}: {}\n", spec.argv.empty() ? "tool" : spec.argv[0],
+                       DescribeOutcome(result, spec.limits));
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string TrimCompilerOutput(std::string_view log, size_t max_lines, size_t max_bytes) {
+  std::string text(log);
+  ReplaceAll(text, std::string(kSandboxSrcDir) + "/", "");
+  ReplaceAll(text, std::string(kSandboxKitDir) + "/", "");
+  ReplaceAll(text, std::string(kSandboxLibDir) + "/", "");
+  ReplaceAll(text, std::string(kSandboxOutDir) + "/", "");
+  std::istringstream in(text);
+  std::string line, out;
+  size_t lines = 0, total = 0;
+  while (std::getline(in, line)) {
+    ++total;
+    if (lines < max_lines && out.size() + line.size() + 1 <= max_bytes) {
+      out += line + "\n";
+      ++lines;
+    }
+  }
+  if (total > lines) out += fmt::format("... ({} more lines not shown)\n", total - lines);
+  return out;
+}
+
+BuildResult BuildTestBinary(const StagedKit& kit, const fs::path& source_root,
+                            const std::vector<std::string>& sources, const fs::path& out_dir,
+                            const BuildOptions& options) {
+  const KitManifest& m = kit.manifest;
+  BuildResult build;
+  MakeWritableDir(out_dir);
+  MakeWritableDir(out_dir / "tmp");
+  MakeWritableDir(out_dir / "obj");
+
+  std::vector<std::string> objects;
+  for (const auto& source : sources) {
+    fs::path object = fs::path("obj") / source;
+    object.replace_extension(".o");
+    MakeWritableDir(out_dir / object.parent_path());
+    SandboxSpec spec = BaseSpec(options);
+    spec.mounts = {{kit.HeaderRoot().string(), kSandboxKitDir, false},
+                   {source_root.string(), kSandboxSrcDir, false},
+                   {out_dir.string(), kSandboxOutDir, true}};
+    spec.working_dir = kSandboxSrcDir;
+    spec.argv.push_back(m.compiler);
+    spec.argv.insert(spec.argv.end(), m.compile_flags.begin(), m.compile_flags.end());
+    spec.argv.push_back("-fdiagnostics-color=never");
+    for (const auto& d : m.defines) spec.argv.push_back("-D" + d);
+    for (const auto& q : m.quote_includes) {
+      spec.argv.insert(spec.argv.end(), {"-iquote", InSandbox(kSandboxKitDir, q)});
+    }
+    for (const auto& i : m.includes) {
+      spec.argv.insert(spec.argv.end(), {"-I", InSandbox(kSandboxKitDir, i)});
+    }
+    for (const auto& s : m.system_includes) {
+      spec.argv.insert(spec.argv.end(), {"-isystem", InSandbox(kSandboxKitDir, s)});
+    }
+    std::string sandbox_object = InSandbox(kSandboxOutDir, object.string());
+    spec.argv.insert(spec.argv.end(), {"-c", source, "-o", sandbox_object});
+    if (!RunTool(spec, build.log)) {
+      build.stage = "compile";
+      build.errors = TrimCompilerOutput(build.log);
+      if (build.errors.empty()) build.errors = "the compiler failed without a message\n";
+      return build;
+    }
+    objects.push_back(sandbox_object);
+  }
+
+  SandboxSpec spec = BaseSpec(options);
+  spec.mounts = {{kit.LibRoot().string(), kSandboxLibDir, false},
+                 {out_dir.string(), kSandboxOutDir, true}};
+  spec.working_dir = kSandboxOutDir;
+  spec.argv = {m.linker, "-o", InSandbox(kSandboxOutDir, "test_binary")};
+  spec.argv.insert(spec.argv.end(), objects.begin(), objects.end());
+  for (const auto& input : m.link_inputs) {
+    std::string path = InSandbox(kSandboxLibDir, input.path);
+    if (input.whole_archive) {
+      spec.argv.insert(spec.argv.end(), {"-Wl,--whole-archive", path, "-Wl,--no-whole-archive"});
+    } else {
+      spec.argv.push_back(path);
+    }
+  }
+  spec.argv.insert(spec.argv.end(), m.link_flags.begin(), m.link_flags.end());
+  if (!RunTool(spec, build.log)) {
+    build.stage = "link";
+    build.errors = TrimCompilerOutput(build.log);
+    if (build.errors.empty()) build.errors = "the linker failed without a message\n";
+    return build;
+  }
+  build.ok = true;
+  build.binary = out_dir / "test_binary";
+  return build;
+}
+
+}  // namespace labkit::grader

@@ -1,0 +1,56 @@
+// grader/build.h: compile a submission's files against a kit and link a test binary.
+//
+// Everything runs in the sandbox (sandbox.h): the compiler sees the kit's public
+// headers (read-only, at /labkit/kit), the submission's scratch tree (read-only,
+// at /labkit/src, also the working directory) and an output directory
+// (writable, at /labkit/out). The linker also sees the kit's link inputs
+// (read-only, at /labkit/lib). A compile or link error is a BuildResult, never an
+// exception; only a sandbox that cannot start at all is a grader fault.
+#pragma once
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "grader/kit.h"
+
+namespace labkit::grader {
+
+// The grader itself could not do its job (not the submission's fault).
+class GraderFault : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct BuildOptions {
+  double compile_seconds = 120;  // per compiler or linker run
+};
+
+struct BuildResult {
+  bool ok = false;
+  std::string stage;               // "compile" or "link" when !ok
+  std::string errors;              // for the student: first errors, trimmed, paths relative
+  std::string log;                 // the compiler's whole output, for the instructor
+  std::filesystem::path binary;    // host path of the linked test binary when ok
+};
+
+// Compiles `sources` (paths relative to `source_root`) with `kit` and links them into
+// <out_dir>/test_binary. `out_dir` is created; it must not be shared between builds.
+BuildResult BuildTestBinary(const StagedKit& kit, const std::filesystem::path& source_root,
+                            const std::vector<std::string>& sources,
+                            const std::filesystem::path& out_dir, const BuildOptions& options);
+
+// Compiler output for a person: sandbox paths rewritten relative to the submission,
+// at most `max_lines` lines and `max_bytes` bytes, with a note of what was cut.
+std::string TrimCompilerOutput(std::string_view log, size_t max_lines = 40,
+                               size_t max_bytes = 4096);
+
+// Where the build's mounts appear inside the sandbox.
+inline constexpr const char* kSandboxKitDir = "/labkit/kit";
+inline constexpr const char* kSandboxLibDir = "/labkit/lib";
+inline constexpr const char* kSandboxSrcDir = "/labkit/src";
+inline constexpr const char* kSandboxOutDir = "/labkit/out";
+
+}  // namespace labkit::grader

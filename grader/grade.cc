@@ -1,0 +1,367 @@
+// grader/grade.cc: the grading pipeline.
+//
+// Design: the expensive, trusted part (staging kits, building and running the
+// reference solution) happens once per lab and kit version, and its result
+// (the test list of each suite and each test's observation digest) is cached
+// in the cache dir under a key made of the kit hashes and the solution files'
+// hashes, so a changed kit or solution can never reuse a stale reference.
+// Test lists come only from that reference build: a submission cannot hide or
+// rename tests. Each submission is then copied (through intake) into a fresh
+// scratch tree that holds only allow-listed files, built per suite (each suite
+// has its own kit, maybe another configuration), and each test is run on its
+// own. Every failure a submission can cause becomes part of the result; only
+// problems with the lab itself (lab.json, kits, reference) throw.
+#include "grader/grade.h"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "grader/intake.h"
+
+namespace labkit::grader {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kReferenceCacheVersion = "labkit-reference-v1";
+
+void MakeTreeReadable(const fs::path& root) {
+  std::error_code ec;
+  fs::permissions(root, fs::perms(0755), ec);
+  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    fs::permissions(it->path(), it->is_directory() ? fs::perms(0755) : fs::perms(0644), ec);
+  }
+}
+
+// The sandbox runs as uid 65534 and bind-mounts paths under the cache dir, so
+// every parent of it must be searchable by others.
+void CheckReachable(const fs::path& dir) {
+  if (geteuid() != 0) return;
+  fs::path abs = fs::absolute(dir);
+  for (fs::path p = abs; !p.empty(); p = p.parent_path()) {
+    struct stat st;
+    if (stat(p.c_str(), &st) == 0 && !(st.st_mode & S_IXOTH)) {
+      throw GraderFault(fmt::format(
+          "the cache dir {} is not reachable by the sandbox's user (uid 65534): {} is not "
+          "searchable by others. Use a cache dir outside /root, e.g. /var/cache/labkit",
+          abs.string(), p.string()));
+    }
+    if (p == p.parent_path()) break;
+  }
+}
+
+void CopyFile(const fs::path& from, const fs::path& to) {
+  fs::create_directories(to.parent_path());
+  fs::copy_file(from, to, fs::copy_options::overwrite_existing);
+}
+
+std::string ReadFile(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+bool GradeResult::Compiled() const { return intake_error.empty() && FirstBuildFailure() == nullptr; }
+
+const SuiteResult* GradeResult::FirstBuildFailure() const {
+  for (const auto& s : suites) {
+    if (!s.build.ok) return &s;
+  }
+  return nullptr;
+}
+
+const TestRun* GradeResult::FindRun(const std::string& suite, const std::string& test) const {
+  for (const auto& s : suites) {
+    if (s.suite && s.suite->name == suite) {
+      auto it = s.runs.find(test);
+      return it == s.runs.end() ? nullptr : &it->second;
+    }
+  }
+  return nullptr;
+}
+
+Grader::Grader(GradeOptions options) : options_(std::move(options)) {
+  lab_ = LoadLabConfig(options_.lab_dir);
+  if (options_.jobs < 1) options_.jobs = 1;
+  std::error_code ec;
+  fs::create_directories(options_.cache_dir, ec);
+  if (ec) {
+    throw GraderFault(fmt::format("cannot create the cache dir {}: {}",
+                                  options_.cache_dir.string(), ec.message()));
+  }
+  options_.cache_dir = fs::absolute(options_.cache_dir);
+  fs::permissions(options_.cache_dir, fs::perms(0755), ec);
+  CheckReachable(options_.cache_dir);
+  for (const auto& suite : lab_.suites) {
+    auto it = options_.kits.find(suite.name);
+    if (it == options_.kits.end()) {
+      throw KitError(fmt::format(
+          "no kit given for suite \"{}\" of lab {} (pass --kit {}=PATH/TO/{}.kit.json; "
+          "build it with: bazel build --config=reference{} {})",
+          suite.name, lab_.id, suite.name, suite.kit.substr(suite.kit.find(':') + 1),
+          suite.config.empty() ? "" : " --config=" + suite.config, suite.kit));
+    }
+    kits_.emplace(suite.name, StageKit(it->second, options_.kit_files, options_.cache_dir));
+  }
+  for (const auto& [name, path] : options_.kits) {
+    if (!lab_.FindSuite(name)) {
+      throw KitError(fmt::format("--kit {}=...: lab {} has no suite \"{}\"", name, lab_.id, name));
+    }
+  }
+  LoadOrRunReference();
+  TestLists lists;
+  for (const auto& [suite, ref] : reference_) lists[suite] = ref.tests;
+  assignment_ = AssignTests(lab_, lists);
+  for (size_t i = 0; i < assignment_.size(); ++i) {
+    for (const auto& test : assignment_[i]) {
+      item_of_test_[lab_.rubric[i].suite + "/" + test] = &lab_.rubric[i];
+    }
+  }
+}
+
+fs::path Grader::NewWorkDir(const std::string& what) {
+  std::random_device random;
+  fs::path dir = options_.cache_dir / "work" /
+                 fmt::format("{}-{}-{:08x}", what, getpid(), static_cast<unsigned>(random()));
+  fs::create_directories(dir);
+  std::error_code ec;
+  fs::permissions(options_.cache_dir / "work", fs::perms(0755), ec);
+  fs::permissions(dir, fs::perms(0755), ec);
+  return dir;
+}
+
+void Grader::LoadOrRunReference() {
+  std::string key_text = kReferenceCacheVersion;
+  for (const auto& suite : lab_.suites) key_text += "\n" + suite.name + " " + kits_.at(suite.name).hash;
+  for (const auto& file : lab_.student_files) {
+    fs::path path = options_.solutions_dir / file;
+    if (!fs::is_regular_file(path)) {
+      throw GraderFault(fmt::format("the reference file {} is missing (is --solutions right?)",
+                                    path.string()));
+    }
+    key_text += "\n" + file + " " + Sha256OfFile(path);
+  }
+  std::string key = Sha256Hex(key_text);
+  fs::path cache_file = options_.cache_dir / "reference" / (key + ".json");
+
+  if (fs::exists(cache_file)) {
+    try {
+      auto j = nlohmann::json::parse(ReadFile(cache_file));
+      for (const auto& suite : lab_.suites) {
+        const auto& s = j.at("suites").at(suite.name);
+        ReferenceSuite ref;
+        ref.tests = s.at("tests").get<std::vector<std::string>>();
+        ref.digests = s.at("digests").get<std::map<std::string, std::string>>();
+        reference_[suite.name] = std::move(ref);
+      }
+      return;
+    } catch (const std::exception&) {
+      reference_.clear();  // a damaged cache entry: run the reference again
+    }
+  }
+
+  fs::path work = NewWorkDir("reference");
+  fs::path scratch = work / "src";
+  for (const auto& file : lab_.student_files) CopyFile(options_.solutions_dir / file, scratch / file);
+  MakeTreeReadable(scratch);
+  for (const auto& suite : lab_.suites) {
+    const StagedKit& kit = kits_.at(suite.name);
+    SuiteResult built;
+    built.suite = &suite;
+    built.build = BuildTestBinary(kit, scratch, lab_.student_files, work / ("build-" + suite.name),
+                                  {CompileSeconds(lab_)});
+    if (!built.build.ok) {
+      throw GraderFault(fmt::format(
+          "the reference solution ({}) does not build with the {} kit ({} failed):\n{}",
+          options_.solutions_dir.string(), suite.name, built.build.stage, built.build.errors));
+    }
+    RunOptions list_options;
+    list_options.address_sanitizer = kit.manifest.UsesAddressSanitizer();
+    list_options.work_dir = work / "list";
+    ReferenceSuite ref;
+    ref.tests = ListTests(built.build.binary, list_options);
+    reference_[suite.name] = ref;  // RunSuite needs the list
+    auto runs = RunSuite(built, work, nullptr);
+    std::string failures;
+    for (const auto& [name, run] : runs) {
+      if (run.grader_fault) throw GraderFault("cannot run the reference's tests: " + run.reason);
+      if (!run.passed) {
+        failures += fmt::format("\n  {}: {}\n{}", name, run.reason,
+                                TrimCompilerOutput(run.stderr_data + run.stdout_data, 15, 1500));
+      } else {
+        ref.digests[name] = run.digest;
+      }
+    }
+    if (!failures.empty()) {
+      throw GraderFault(fmt::format(
+          "the reference solution fails tests of suite \"{}\" (fix the solution, the tests or "
+          "the limits in lab.json):{}",
+          suite.name, failures));
+    }
+    reference_[suite.name] = std::move(ref);
+  }
+  std::error_code ec;
+  fs::remove_all(work, ec);
+
+  nlohmann::json j;
+  j["key"] = key_text;
+  for (const auto& [name, ref] : reference_) {
+    j["suites"][name] = {{"tests", ref.tests}, {"digests", ref.digests}};
+  }
+  fs::create_directories(cache_file.parent_path());
+  fs::path tmp = cache_file;
+  tmp += fmt::format(".tmp{}", getpid());
+  std::ofstream(tmp) << j.dump(2) << "\n";
+  fs::rename(tmp, cache_file, ec);
+}
+
+std::map<std::string, TestRun> Grader::RunSuite(const SuiteResult& suite, const fs::path& work,
+                                                const std::map<std::string, std::string>* digests) {
+  const std::string& name = suite.suite->name;
+  const auto& tests = reference_.at(name).tests;
+  bool asan = kits_.at(name).manifest.UsesAddressSanitizer();
+  std::vector<TestRun> runs(tests.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&](int id) {
+    for (size_t i = next++; i < tests.size(); i = next++) {
+      RunOptions options;
+      auto item = item_of_test_.find(name + "/" + tests[i]);
+      // Before the rubric is checked (the reference run) use the lab's limits.
+      static const RubricItem kNoItem;
+      options.limits = TestLimits(lab_, item != item_of_test_.end() ? *item->second : kNoItem);
+      options.address_sanitizer = asan;
+      options.work_dir = work / fmt::format("run-{}-{}", name, id);
+      std::optional<std::string> digest;
+      if (digests) {
+        auto d = digests->find(tests[i]);
+        if (d != digests->end()) digest = d->second;
+      }
+      runs[i] = RunTest(suite.build.binary, tests[i], options, digest);
+    }
+  };
+  int jobs = std::min<int>(options_.jobs, std::max<size_t>(tests.size(), 1));
+  if (jobs <= 1) {
+    worker(0);
+  } else {
+    std::vector<std::thread> threads;
+    for (int id = 0; id < jobs; ++id) threads.emplace_back(worker, id);
+    for (auto& t : threads) t.join();
+  }
+  std::map<std::string, TestRun> by_name;
+  for (auto& run : runs) by_name[run.name] = std::move(run);
+  return by_name;
+}
+
+GradeResult Grader::GradeScratch(const fs::path& scratch, GradeResult result) {
+  auto start = std::chrono::steady_clock::now();
+  result.lab = lab_;
+  result.assignment = assignment_;
+  // Missing allow-listed files: the skeleton's version, so the rest still builds.
+  for (const auto& file : lab_.student_files) {
+    if (!fs::exists(scratch / file)) {
+      fs::path skeleton = options_.lab_dir / file;
+      if (!fs::is_regular_file(skeleton)) {
+        throw GraderFault("the lab's skeleton file " + skeleton.string() + " is missing");
+      }
+      CopyFile(skeleton, scratch / file);
+      if (std::find(result.missing.begin(), result.missing.end(), file) == result.missing.end()) {
+        result.missing.push_back(file);
+      }
+    }
+  }
+  MakeTreeReadable(scratch);
+  fs::path work = scratch.parent_path();
+  std::map<std::string, std::map<std::string, TestResultForScore>> for_score;
+  for (const auto& suite : lab_.suites) {
+    SuiteResult s;
+    s.suite = &lab_.suites[&suite - lab_.suites.data()];
+    if (result.intake_error.empty()) {
+      s.build = BuildTestBinary(kits_.at(suite.name), scratch, lab_.student_files,
+                                work / ("build-" + suite.name), {CompileSeconds(lab_)});
+      if (s.build.ok) {
+        s.runs = RunSuite(s, work, &reference_.at(suite.name).digests);
+        for (const auto& [name, run] : s.runs) {
+          if (run.grader_fault) throw GraderFault("the sandbox failed while grading: " + run.reason);
+          if (run.tampered) result.tampered = true;
+          for_score[suite.name][name] = {run.passed, run.fraction};
+        }
+      }
+    } else {
+      s.build.stage = "intake";
+    }
+    result.suites.push_back(std::move(s));
+  }
+  result.score = ComputeScore(lab_, assignment_, for_score);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+GradeResult Grader::GradeTree(const fs::path& tree) {
+  fs::path work = NewWorkDir("tree");
+  fs::path scratch = work / "src";
+  fs::create_directories(scratch);
+  GradeResult result;
+  for (const auto& file : lab_.student_files) {
+    if (fs::is_regular_file(tree / file)) {
+      CopyFile(tree / file, scratch / file);
+      result.accepted.push_back(file);
+    }
+  }
+  try {
+    result = GradeScratch(scratch, std::move(result));
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(work, ec);
+    throw;
+  }
+  std::error_code ec;
+  fs::remove_all(work, ec);
+  return result;
+}
+
+GradeResult Grader::GradeUpload(const fs::path& upload) {
+  auto start = std::chrono::steady_clock::now();
+  fs::path work = NewWorkDir("submission");
+  fs::path scratch = work / "src";
+  GradeResult result;
+  try {
+    IntakeResult intake = IntakeSubmission(upload, lab_.student_files, scratch);
+    fs::create_directories(scratch);
+    if (!intake.ok) {
+      result.intake_error = intake.error;
+    } else {
+      for (const auto& a : intake.accepted) {
+        const std::string& from = a.upload_path;
+        const std::string& to = a.lab_path;
+        result.accepted.push_back(from.empty() || from == to ? to
+                                                             : fmt::format("{} (from {})", to, from));
+      }
+      for (const auto& i : intake.ignored) result.ignored.push_back(i);
+      for (const auto& m : intake.missing) result.missing.push_back(m);
+    }
+    result = GradeScratch(scratch, std::move(result));
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(work, ec);
+    throw;
+  }
+  std::error_code ec;
+  fs::remove_all(work, ec);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace labkit::grader

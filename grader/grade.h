@@ -1,0 +1,96 @@
+// grader/grade.h: the whole grading pipeline for one lab.
+//
+//   intake -> reference run (cached) -> build -> run -> score
+//
+// A Grader is made once per lab (it stages the kits and runs or loads the
+// reference) and then grades any number of submissions. Reporting is report.h.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "grader/build.h"
+#include "grader/kit.h"
+#include "grader/lab_config.h"
+#include "grader/runner.h"
+#include "grader/score.h"
+
+namespace labkit::grader {
+
+struct GradeOptions {
+  std::filesystem::path lab_dir;        // labs/<id> (lab.json, student/ skeleton, buggy/)
+  std::filesystem::path solutions_dir;  // solutions/<id>
+  KitFiles kit_files;                   // where the kits' files are
+  std::map<std::string, std::filesystem::path> kits;  // suite name -> <suite>_kit.kit.json
+  // Staged kits, the reference cache and scratch trees. Everything the sandbox
+  // mounts lives here, so uid 65534 must be able to reach it (not under /root).
+  std::filesystem::path cache_dir;
+  int jobs = 1;  // tests run at once (the sandbox wants 1 when root; see sandbox.cc)
+};
+
+// The reference's view of one suite: its tests and each test's digest.
+struct ReferenceSuite {
+  std::vector<std::string> tests;
+  std::map<std::string, std::string> digests;
+};
+
+struct SuiteResult {
+  const SuiteConfig* suite = nullptr;
+  BuildResult build;
+  std::map<std::string, TestRun> runs;  // by test name; empty when the build failed
+};
+
+struct GradeResult {
+  LabConfig lab;
+  std::string intake_error;             // the upload was rejected (score 0)
+  std::vector<std::string> accepted;    // "student/x.cc" or "student/x.cc (from a/b/x.cc)"
+  std::vector<std::string> ignored;     // files of the upload not used
+  std::vector<std::string> missing;     // allow-listed files not found: the skeleton's used
+  std::vector<SuiteResult> suites;      // in lab.json order
+  std::vector<std::vector<std::string>> assignment;  // rubric item -> tests
+  Score score;
+  double seconds = 0;
+  bool tampered = false;  // some test's records were forged (for the instructor)
+
+  bool Compiled() const;
+  // The first failed build, or nullptr.
+  const SuiteResult* FirstBuildFailure() const;
+  const TestRun* FindRun(const std::string& suite, const std::string& test) const;
+};
+
+class Grader {
+ public:
+  // Loads lab.json, stages the kits and runs (or loads from the cache) the
+  // reference. Throws LabConfigError, KitError or GraderFault.
+  explicit Grader(GradeOptions options);
+
+  // Grades an upload (a directory or a .zip) through intake.
+  GradeResult GradeUpload(const std::filesystem::path& upload);
+
+  // Grades a trusted directory laid out like solutions/<id>: the allow-listed
+  // files at their relative paths (used by `check` for the reference, the
+  // skeleton and the buggy variants).
+  GradeResult GradeTree(const std::filesystem::path& tree);
+
+  const LabConfig& lab() const { return lab_; }
+  const GradeOptions& options() const { return options_; }
+  const std::map<std::string, ReferenceSuite>& reference() const { return reference_; }
+
+ private:
+  std::filesystem::path NewWorkDir(const std::string& what);
+  void LoadOrRunReference();
+  GradeResult GradeScratch(const std::filesystem::path& scratch, GradeResult result);
+  std::map<std::string, TestRun> RunSuite(const SuiteResult& suite, const std::filesystem::path& work,
+                                           const std::map<std::string, std::string>* digests);
+
+  GradeOptions options_;
+  LabConfig lab_;
+  std::map<std::string, StagedKit> kits_;  // by suite
+  std::map<std::string, ReferenceSuite> reference_;
+  std::map<std::string, const RubricItem*> item_of_test_;  // "suite/test" -> item
+  std::vector<std::vector<std::string>> assignment_;
+};
+
+}  // namespace labkit::grader
