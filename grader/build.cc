@@ -15,6 +15,7 @@
 
 #include <sstream>
 
+#include "grader/runner.h"
 #include "grader/sandbox.h"
 
 namespace labkit::grader {
@@ -57,7 +58,7 @@ SandboxSpec BaseSpec(const BuildOptions& options) {
 
 // Runs one compiler/linker command; returns its output, and whether it succeeded.
 bool RunTool(SandboxSpec spec, std::string& log) {
-  RunResult result = RunSandboxed(spec);
+  RunResult result = RunSandboxedExclusively(spec);
   if (result.outcome == Outcome::kSetupFailed) {
     throw GraderFault("the sandbox could not run the compiler: " + result.detail +
                       " (check that bubblewrap is installed and the grader runs as root)");
@@ -68,6 +69,7 @@ bool RunTool(SandboxSpec spec, std::string& log) {
   if (result.outcome != Outcome::kExited) {
     log += fmt::format("\n{}: {}\n", spec.argv.empty() ? "tool" : spec.argv[0],
                        DescribeOutcome(result, spec.limits));
+    if (!result.detail.empty()) log += "(" + result.detail + ")\n";
   }
   return false;
 }

@@ -30,10 +30,10 @@ struct BuildOptions {
 
 struct BuildResult {
   bool ok = false;
-  std::string stage;               // "compile" or "link" when !ok
-  std::string errors;              // for the student: first errors, trimmed, paths relative
-  std::string log;                 // the compiler's whole output, for the instructor
-  std::filesystem::path binary;    // host path of the linked test binary when ok
+  std::string stage;             // "compile" or "link" when !ok
+  std::string errors;            // for the student: first errors, trimmed, paths relative
+  std::string log;               // the compiler's whole output, for the instructor
+  std::filesystem::path binary;  // host path of the linked test binary when ok
 };
 
 // Compiles `sources` (paths relative to `source_root`) with `kit` and links them into

@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "grader/report.h"
+#include "grader/runner.h"
 #include "grader/sandbox.h"
 
 namespace labkit::grader {
@@ -47,13 +48,19 @@ std::string ApplyPatch(const fs::path& solutions, const fs::path& patch, const f
   fs::permissions(patch_dir, fs::perms(0755));
   fs::permissions(patch_dir / "variant.patch", fs::perms(0644));
   SandboxSpec spec;
-  spec.argv = {"/usr/bin/patch", "-p1", "--batch", "--forward", "--no-backup-if-mismatch", "-i",
+  spec.argv = {"/usr/bin/patch",
+               "-p1",
+               "--batch",
+               "--forward",
+               "--no-backup-if-mismatch",
+               "-i",
                "/labkit/patch/variant.patch"};
   spec.env = {{"PATH", "/usr/bin:/bin"}, {"LC_ALL", "C"}};
-  spec.mounts = {{dest.string(), "/labkit/src", true}, {patch_dir.string(), "/labkit/patch", false}};
+  spec.mounts = {{dest.string(), "/labkit/src", true},
+                 {patch_dir.string(), "/labkit/patch", false}};
   spec.working_dir = "/labkit/src";
   spec.limits.wall_seconds = 30;
-  RunResult result = RunSandboxed(spec);
+  RunResult result = RunSandboxedExclusively(spec);
   if (result.ExitedCleanly()) return "";
   return Trim(result.stdout_data + result.stderr_data + " " + DescribeOutcome(result, spec.limits));
 }

@@ -14,10 +14,12 @@
 #include "grader/grade.h"
 
 #include <fmt/format.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <fstream>
 #include <mutex>
@@ -72,9 +74,25 @@ std::string ReadFile(const fs::path& file) {
   return text.str();
 }
 
+// Work dirs are named <what>-<pid>-<random>; those of graders that died (killed,
+// power loss) are removed so the cache does not grow without bound.
+void RemoveStaleWorkDirs(const fs::path& work_root) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(work_root, ec)) {
+    std::string name = entry.path().filename().string();
+    auto first = name.find('-');
+    auto second = name.find('-', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    pid_t pid = static_cast<pid_t>(std::atol(name.substr(first + 1, second - first - 1).c_str()));
+    if (pid > 0 && kill(pid, 0) != 0 && errno == ESRCH) fs::remove_all(entry.path(), ec);
+  }
+}
+
 }  // namespace
 
-bool GradeResult::Compiled() const { return intake_error.empty() && FirstBuildFailure() == nullptr; }
+bool GradeResult::Compiled() const {
+  return intake_error.empty() && FirstBuildFailure() == nullptr;
+}
 
 const SuiteResult* GradeResult::FirstBuildFailure() const {
   for (const auto& s : suites) {
@@ -95,24 +113,27 @@ const TestRun* GradeResult::FindRun(const std::string& suite, const std::string&
 
 Grader::Grader(GradeOptions options) : options_(std::move(options)) {
   lab_ = LoadLabConfig(options_.lab_dir);
-  if (options_.jobs < 1) options_.jobs = 1;
+  // As root the sandbox ends each run by killing every process of its uid, which
+  // would also kill runs in flight beside it: tests then run one at a time.
+  if (options_.jobs < 1 || geteuid() == 0) options_.jobs = 1;
   std::error_code ec;
   fs::create_directories(options_.cache_dir, ec);
   if (ec) {
-    throw GraderFault(fmt::format("cannot create the cache dir {}: {}",
-                                  options_.cache_dir.string(), ec.message()));
+    throw GraderFault(fmt::format("cannot create the cache dir {}: {}", options_.cache_dir.string(),
+                                  ec.message()));
   }
   options_.cache_dir = fs::absolute(options_.cache_dir);
   fs::permissions(options_.cache_dir, fs::perms(0755), ec);
   CheckReachable(options_.cache_dir);
+  RemoveStaleWorkDirs(options_.cache_dir / "work");
   for (const auto& suite : lab_.suites) {
     auto it = options_.kits.find(suite.name);
     if (it == options_.kits.end()) {
-      throw KitError(fmt::format(
-          "no kit given for suite \"{}\" of lab {} (pass --kit {}=PATH/TO/{}.kit.json; "
-          "build it with: bazel build --config=reference{} {})",
-          suite.name, lab_.id, suite.name, suite.kit.substr(suite.kit.find(':') + 1),
-          suite.config.empty() ? "" : " --config=" + suite.config, suite.kit));
+      throw KitError(
+          fmt::format("no kit given for suite \"{}\" of lab {} (pass --kit {}=PATH/TO/{}.kit.json; "
+                      "build it with: bazel build --config=reference{} {})",
+                      suite.name, lab_.id, suite.name, suite.kit.substr(suite.kit.find(':') + 1),
+                      suite.config.empty() ? "" : " --config=" + suite.config, suite.kit));
     }
     kits_.emplace(suite.name, StageKit(it->second, options_.kit_files, options_.cache_dir));
   }
@@ -145,12 +166,13 @@ fs::path Grader::NewWorkDir(const std::string& what) {
 
 void Grader::LoadOrRunReference() {
   std::string key_text = kReferenceCacheVersion;
-  for (const auto& suite : lab_.suites) key_text += "\n" + suite.name + " " + kits_.at(suite.name).hash;
+  for (const auto& suite : lab_.suites)
+    key_text += "\n" + suite.name + " " + kits_.at(suite.name).hash;
   for (const auto& file : lab_.student_files) {
     fs::path path = options_.solutions_dir / file;
     if (!fs::is_regular_file(path)) {
-      throw GraderFault(fmt::format("the reference file {} is missing (is --solutions right?)",
-                                    path.string()));
+      throw GraderFault(
+          fmt::format("the reference file {} is missing (is --solutions right?)", path.string()));
     }
     key_text += "\n" + file + " " + Sha256OfFile(path);
   }
@@ -175,7 +197,8 @@ void Grader::LoadOrRunReference() {
 
   fs::path work = NewWorkDir("reference");
   fs::path scratch = work / "src";
-  for (const auto& file : lab_.student_files) CopyFile(options_.solutions_dir / file, scratch / file);
+  for (const auto& file : lab_.student_files)
+    CopyFile(options_.solutions_dir / file, scratch / file);
   MakeTreeReadable(scratch);
   for (const auto& suite : lab_.suites) {
     const StagedKit& kit = kits_.at(suite.name);
@@ -271,6 +294,7 @@ GradeResult Grader::GradeScratch(const fs::path& scratch, GradeResult result) {
   result.assignment = assignment_;
   // Missing allow-listed files: the skeleton's version, so the rest still builds.
   for (const auto& file : lab_.student_files) {
+    if (!result.intake_error.empty()) break;  // nothing is built
     if (!fs::exists(scratch / file)) {
       fs::path skeleton = options_.lab_dir / file;
       if (!fs::is_regular_file(skeleton)) {
@@ -294,7 +318,8 @@ GradeResult Grader::GradeScratch(const fs::path& scratch, GradeResult result) {
       if (s.build.ok) {
         s.runs = RunSuite(s, work, &reference_.at(suite.name).digests);
         for (const auto& [name, run] : s.runs) {
-          if (run.grader_fault) throw GraderFault("the sandbox failed while grading: " + run.reason);
+          if (run.grader_fault)
+            throw GraderFault("the sandbox failed while grading: " + run.reason);
           if (run.tampered) result.tampered = true;
           for_score[suite.name][name] = {run.passed, run.fraction};
         }
@@ -346,8 +371,8 @@ GradeResult Grader::GradeUpload(const fs::path& upload) {
       for (const auto& a : intake.accepted) {
         const std::string& from = a.upload_path;
         const std::string& to = a.lab_path;
-        result.accepted.push_back(from.empty() || from == to ? to
-                                                             : fmt::format("{} (from {})", to, from));
+        result.accepted.push_back(
+            from.empty() || from == to ? to : fmt::format("{} (from {})", to, from));
       }
       for (const auto& i : intake.ignored) result.ignored.push_back(i);
       for (const auto& m : intake.missing) result.missing.push_back(m);

@@ -27,7 +27,7 @@ struct GradeOptions {
   // Staged kits, the reference cache and scratch trees. Everything the sandbox
   // mounts lives here, so uid 65534 must be able to reach it (not under /root).
   std::filesystem::path cache_dir;
-  int jobs = 1;  // tests run at once (the sandbox wants 1 when root; see sandbox.cc)
+  int jobs = 1;  // tests run at once; forced to 1 when root (see sandbox.cc)
 };
 
 // The reference's view of one suite: its tests and each test's digest.
@@ -44,11 +44,11 @@ struct SuiteResult {
 
 struct GradeResult {
   LabConfig lab;
-  std::string intake_error;             // the upload was rejected (score 0)
-  std::vector<std::string> accepted;    // "student/x.cc" or "student/x.cc (from a/b/x.cc)"
-  std::vector<std::string> ignored;     // files of the upload not used
-  std::vector<std::string> missing;     // allow-listed files not found: the skeleton's used
-  std::vector<SuiteResult> suites;      // in lab.json order
+  std::string intake_error;           // the upload was rejected (score 0)
+  std::vector<std::string> accepted;  // "student/x.cc" or "student/x.cc (from a/b/x.cc)"
+  std::vector<std::string> ignored;   // files of the upload not used
+  std::vector<std::string> missing;   // allow-listed files not found: the skeleton's used
+  std::vector<SuiteResult> suites;    // in lab.json order
   std::vector<std::vector<std::string>> assignment;  // rubric item -> tests
   Score score;
   double seconds = 0;
@@ -82,8 +82,9 @@ class Grader {
   std::filesystem::path NewWorkDir(const std::string& what);
   void LoadOrRunReference();
   GradeResult GradeScratch(const std::filesystem::path& scratch, GradeResult result);
-  std::map<std::string, TestRun> RunSuite(const SuiteResult& suite, const std::filesystem::path& work,
-                                           const std::map<std::string, std::string>* digests);
+  std::map<std::string, TestRun> RunSuite(const SuiteResult& suite,
+                                          const std::filesystem::path& work,
+                                          const std::map<std::string, std::string>* digests);
 
   GradeOptions options_;
   LabConfig lab_;

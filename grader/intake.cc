@@ -36,8 +36,8 @@ class Rejection : public std::runtime_error {
 
 // One regular file of the upload.
 struct UploadFile {
-  std::string path;  // '/'-separated, relative, no '.' or '..' components
-  std::string content;  // at most max_file_bytes + 1 bytes, and only for candidates
+  std::string path;        // '/'-separated, relative, no '.' or '..' components
+  std::string content;     // at most max_file_bytes + 1 bytes, and only for candidates
   std::uint64_t size = 0;  // real size (bytes actually read)
 };
 
@@ -58,20 +58,26 @@ std::vector<std::string> SplitPath(const std::string& path) {
   std::string part;
   for (char c : path) {
     if (c == '/') {
-      if (!part.empty()) parts.push_back(std::move(part));
+      if (!part.empty()) {
+        parts.push_back(std::move(part));
+      }
       part.clear();
     } else {
       part += c;
     }
   }
-  if (!part.empty()) parts.push_back(std::move(part));
+  if (!part.empty()) {
+    parts.push_back(std::move(part));
+  }
   return parts;
 }
 
 std::string JoinPath(const std::vector<std::string>& parts) {
   std::string path;
   for (const std::string& part : parts) {
-    if (!path.empty()) path += '/';
+    if (!path.empty()) {
+      path += '/';
+    }
     path += part;
   }
   return path;
@@ -82,7 +88,9 @@ std::string JoinPath(const std::vector<std::string>& parts) {
 // that "..\\x" from Windows zip tools is caught too.
 std::string SafeEntryPath(std::string name) {
   std::replace(name.begin(), name.end(), '\\', '/');
-  if (name.empty()) throw Rejection("the upload contains an entry with an empty name");
+  if (name.empty()) {
+    throw Rejection("the upload contains an entry with an empty name");
+  }
   if (name[0] == '/' || (name.size() >= 2 && name[1] == ':')) {
     throw Rejection("the upload contains an absolute path (" + name +
                     "); zip the files with relative paths");
@@ -93,16 +101,22 @@ std::string SafeEntryPath(std::string name) {
       throw Rejection("the upload contains a path with '..' (" + name +
                       "); zip the files with plain relative paths");
     }
-    if (part != ".") parts.push_back(std::move(part));
+    if (part != ".") {
+      parts.push_back(std::move(part));
+    }
   }
-  if (parts.empty()) throw Rejection("the upload contains an entry with an empty name");
+  if (parts.empty()) {
+    throw Rejection("the upload contains an entry with an empty name");
+  }
   return JoinPath(parts);
 }
 
 // macOS metadata: listed as ignored, never matched.
 bool IsMetadataJunk(const std::string& path) {
   for (const std::string& part : SplitPath(path)) {
-    if (part == "__MACOSX" || part == ".DS_Store" || part.starts_with("._")) return true;
+    if (part == "__MACOSX" || part == ".DS_Store" || part.starts_with("._")) {
+      return true;
+    }
   }
   return false;
 }
@@ -116,10 +130,14 @@ std::string Basename(const std::string& path) {
 class CandidateFilter {
  public:
   explicit CandidateFilter(const std::vector<std::string>& allow_list) {
-    for (const std::string& path : allow_list) basenames_.push_back(Basename(path));
+    for (const std::string& path : allow_list) {
+      basenames_.push_back(Basename(path));
+    }
   }
   bool IsCandidate(const std::string& path) const {
-    if (IsMetadataJunk(path)) return false;
+    if (IsMetadataJunk(path)) {
+      return false;
+    }
     return std::find(basenames_.begin(), basenames_.end(), Basename(path)) != basenames_.end();
   }
 
@@ -147,8 +165,8 @@ class ByteBudget {
                       " of data once unpacked (a zip bomb?); upload only your source files");
     }
     if (archive_size_ > 0 && total_ > (1ULL << 20) &&
-        static_cast<double>(total_) > options_.max_compression_ratio *
-                                          static_cast<double>(archive_size_)) {
+        static_cast<double>(total_) >
+            options_.max_compression_ratio * static_cast<double>(archive_size_)) {
       throw Rejection("the zip unpacks to more than " +
                       std::to_string(static_cast<int>(options_.max_compression_ratio)) +
                       " times its size (a zip bomb?); upload only your source files");
@@ -168,10 +186,11 @@ void TakeBytes(UploadFile& file, const char* data, std::size_t size, bool keep,
                std::uint64_t max_file_bytes, ByteBudget& budget) {
   budget.CountBytes(size);
   file.size += size;
-  if (!keep) return;
-  std::uint64_t room = max_file_bytes + 1 > file.content.size()
-                           ? max_file_bytes + 1 - file.content.size()
-                           : 0;
+  if (!keep) {
+    return;
+  }
+  std::uint64_t room =
+      max_file_bytes + 1 > file.content.size() ? max_file_bytes + 1 - file.content.size() : 0;
   file.content.append(data, std::min<std::uint64_t>(room, size));
 }
 
@@ -181,7 +200,9 @@ void TakeBytes(UploadFile& file, const char* data, std::size_t size, bool keep,
 bool LooksLikeZip(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   char magic[4] = {};
-  if (!in.read(magic, 4)) return false;
+  if (!in.read(magic, 4)) {
+    return false;
+  }
   return magic[0] == 'P' && magic[1] == 'K' &&
          ((magic[2] == 3 && magic[3] == 4) || (magic[2] == 5 && magic[3] == 6) ||
           (magic[2] == 7 && magic[3] == 8));
@@ -195,7 +216,9 @@ bool HasEndOfCentralDirectory(const fs::path& path, std::uint64_t size) {
   std::ifstream in(path, std::ios::binary);
   in.seekg(static_cast<std::streamoff>(size - tail));
   std::string bytes(tail, '\0');
-  if (!in.read(bytes.data(), static_cast<std::streamsize>(tail))) return false;
+  if (!in.read(bytes.data(), static_cast<std::streamsize>(tail))) {
+    return false;
+  }
   return bytes.rfind(std::string("PK\x05\x06", 4)) != std::string::npos;
 }
 
@@ -210,11 +233,16 @@ std::string ArchiveError(archive* a) {
 
 std::string EntryTypeName(mode_t type) {
   switch (type) {
-    case AE_IFLNK: return "a symbolic link";
-    case AE_IFCHR: return "a character device";
-    case AE_IFBLK: return "a block device";
-    case AE_IFIFO: return "a FIFO";
-    case AE_IFSOCK: return "a socket";
+    case AE_IFLNK:
+      return "a symbolic link";
+    case AE_IFCHR:
+      return "a character device";
+    case AE_IFBLK:
+      return "a block device";
+    case AE_IFIFO:
+      return "a FIFO";
+    case AE_IFSOCK:
+      return "a socket";
   }
   return "a special file";
 }
@@ -223,10 +251,13 @@ std::vector<UploadFile> ReadZip(const fs::path& zip, const CandidateFilter& cand
                                 const IntakeOptions& options) {
   std::error_code ec;
   const std::uint64_t size = fs::file_size(zip, ec);
-  if (ec) throw Rejection("cannot read the upload " + zip.string() + ": " + ec.message());
+  if (ec) {
+    throw Rejection("cannot read the upload " + zip.string() + ": " + ec.message());
+  }
   if (!HasEndOfCentralDirectory(zip, size)) {
-    throw Rejection("the zip file is truncated or corrupt (no central directory); zip the "
-                    "files again and re-upload");
+    throw Rejection(
+        "the zip file is truncated or corrupt (no central directory); zip the "
+        "files again and re-upload");
   }
   std::unique_ptr<archive, ArchiveDeleter> reader(archive_read_new());
   archive* a = reader.get();
@@ -239,7 +270,9 @@ std::vector<UploadFile> ReadZip(const fs::path& zip, const CandidateFilter& cand
   archive_entry* entry;
   while (true) {
     int status = archive_read_next_header(a, &entry);
-    if (status == ARCHIVE_EOF) break;
+    if (status == ARCHIVE_EOF) {
+      break;
+    }
     if (status != ARCHIVE_OK && status != ARCHIVE_WARN) {
       throw Rejection("the zip file is corrupt (" + ArchiveError(a) + "); zip the files again");
     }
@@ -253,7 +286,9 @@ std::vector<UploadFile> ReadZip(const fs::path& zip, const CandidateFilter& cand
       throw Rejection("the upload contains a hard link (" + path + "); upload regular files only");
     }
     const mode_t type = archive_entry_filetype(entry);
-    if (type == AE_IFDIR) continue;
+    if (type == AE_IFDIR) {
+      continue;
+    }
     if (type != AE_IFREG) {
       const char* target = archive_entry_symlink(entry);
       throw Rejection("the upload contains " + EntryTypeName(type) + " (" + path +
@@ -266,7 +301,9 @@ std::vector<UploadFile> ReadZip(const fs::path& zip, const CandidateFilter& cand
     char buffer[65536];
     while (true) {
       la_ssize_t n = archive_read_data(a, buffer, sizeof buffer);
-      if (n == 0) break;
+      if (n == 0) {
+        break;
+      }
       if (n < 0) {
         throw Rejection("the zip entry " + path + " cannot be read (" + ArchiveError(a) +
                         "); zip the files again");
@@ -295,7 +332,9 @@ void ReadRegularFile(int dir_fd, const std::string& name, UploadFile& file, bool
   char buffer[65536];
   while (true) {
     ssize_t n = read(fd, buffer, sizeof buffer);
-    if (n == 0) break;
+    if (n == 0) {
+      break;
+    }
     if (n < 0) {
       int error = errno;
       close(fd);
@@ -314,7 +353,9 @@ void ReadRegularFile(int dir_fd, const std::string& name, UploadFile& file, bool
 void ReadDirectoryInto(int dir_fd, const std::string& prefix, int depth,
                        const CandidateFilter& candidates, const IntakeOptions& options,
                        ByteBudget& budget, std::vector<UploadFile>& files) {
-  if (depth > 64) throw Rejection("the upload's directories are nested too deeply");
+  if (depth > 64) {
+    throw Rejection("the upload's directories are nested too deeply");
+  }
   DIR* dir = fdopendir(dir_fd);
   if (dir == nullptr) {
     close(dir_fd);
@@ -325,7 +366,9 @@ void ReadDirectoryInto(int dir_fd, const std::string& prefix, int depth,
   std::vector<std::string> names;
   while (struct dirent* entry = readdir(dir)) {
     std::string name = entry->d_name;
-    if (name != "." && name != "..") names.push_back(std::move(name));
+    if (name != "." && name != "..") {
+      names.push_back(std::move(name));
+    }
   }
   std::sort(names.begin(), names.end());  // deterministic results
   for (const std::string& name : names) {
@@ -336,8 +379,7 @@ void ReadDirectoryInto(int dir_fd, const std::string& prefix, int depth,
       throw Rejection("cannot read " + path + " in the upload: " + std::strerror(errno));
     }
     if (S_ISDIR(st.st_mode)) {
-      int child = openat(dirfd(dir), name.c_str(),
-                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      int child = openat(dirfd(dir), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (child < 0) {
         throw Rejection("cannot read " + path + " in the upload: " + std::strerror(errno));
       }
@@ -349,8 +391,7 @@ void ReadDirectoryInto(int dir_fd, const std::string& prefix, int depth,
       throw Rejection("the upload contains " + path +
                       ", which is not a regular file; upload regular files only");
     } else if (st.st_nlink > 1) {
-      throw Rejection("the upload contains a hard link (" + path +
-                      "); upload regular files only");
+      throw Rejection("the upload contains a hard link (" + path + "); upload regular files only");
     } else {
       UploadFile file;
       file.path = path;
@@ -379,7 +420,9 @@ std::vector<UploadFile> ReadUpload(const fs::path& upload, const CandidateFilter
   if (lstat(upload.c_str(), &st) != 0) {
     throw Rejection("cannot read the upload " + upload.string() + ": " + std::strerror(errno));
   }
-  if (S_ISDIR(st.st_mode)) return ReadDirectory(upload, candidates, options);
+  if (S_ISDIR(st.st_mode)) {
+    return ReadDirectory(upload, candidates, options);
+  }
   if (!S_ISREG(st.st_mode)) {
     throw Rejection("the upload " + upload.string() + " is neither a directory nor a zip file");
   }
@@ -415,9 +458,13 @@ std::optional<std::size_t> ChooseFile(const std::string& lab_path,
   std::size_t best_length = 0;
   std::optional<std::size_t> tie;
   for (std::size_t i = 0; i < files.size(); ++i) {
-    if (IsMetadataJunk(files[i].path)) continue;
+    if (IsMetadataJunk(files[i].path)) {
+      continue;
+    }
     std::size_t length = MatchingSuffixLength(SplitPath(files[i].path), wanted);
-    if (length == 0) continue;
+    if (length == 0) {
+      continue;
+    }
     if (length > best_length) {
       best = i;
       best_length = length;
@@ -450,7 +497,9 @@ void CheckAllowList(const std::vector<std::string>& allow_list) {
     bool bad = path.empty() || path[0] == '/' || parts.empty() ||
                std::any_of(parts.begin(), parts.end(),
                            [](const std::string& p) { return p == ".." || p == "."; });
-    if (bad) throw Rejection("internal error: bad allow-list entry '" + path + "'");
+    if (bad) {
+      throw Rejection("internal error: bad allow-list entry '" + path + "'");
+    }
   }
 }
 
@@ -476,7 +525,9 @@ void WriteFile(const fs::path& dest, const std::string& lab_path, const std::str
   const fs::path target = dest / lab_path;
   std::error_code ec;
   fs::create_directories(target.parent_path(), ec);
-  if (ec) throw Rejection("internal error: cannot create " + target.parent_path().string());
+  if (ec) {
+    throw Rejection("internal error: cannot create " + target.parent_path().string());
+  }
   // Directories below dest: 0755, so the sandbox uid can traverse them.
   fs::path dir = dest;
   const std::vector<std::string> parts = SplitPath(lab_path);
@@ -485,7 +536,9 @@ void WriteFile(const fs::path& dest, const std::string& lab_path, const std::str
     chmod(dir.c_str(), 0755);
   }
   int fd = open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0) throw Rejection("internal error: cannot create " + target.string());
+  if (fd < 0) {
+    throw Rejection("internal error: cannot create " + target.string());
+  }
   std::size_t written = 0;
   while (written < content.size()) {
     ssize_t n = write(fd, content.data() + written, content.size() - written);
@@ -519,12 +572,16 @@ IntakeResult Intake(const fs::path& upload, const std::vector<std::string>& allo
     chosen.emplace_back(lab_path, *index);
   }
   for (std::size_t i = 0; i < files.size(); ++i) {
-    if (!used[i]) result.ignored.push_back(files[i].path);
+    if (!used[i]) {
+      result.ignored.push_back(files[i].path);
+    }
   }
 
   std::error_code ec;
   fs::create_directories(dest, ec);
-  if (ec) throw Rejection("internal error: cannot create " + dest.string() + ": " + ec.message());
+  if (ec) {
+    throw Rejection("internal error: cannot create " + dest.string() + ": " + ec.message());
+  }
   chmod(dest.c_str(), 0755);
   try {
     for (const auto& [lab_path, index] : chosen) {

@@ -68,7 +68,6 @@ struct IntakeResult {
 // also come back as !ok.
 IntakeResult IntakeSubmission(const std::filesystem::path& upload,
                               const std::vector<std::string>& allow_list,
-                              const std::filesystem::path& dest,
-                              const IntakeOptions& options = {});
+                              const std::filesystem::path& dest, const IntakeOptions& options = {});
 
 }  // namespace labkit::grader

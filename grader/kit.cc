@@ -83,8 +83,8 @@ class Sha256 {
     std::uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3], e = h_[4], f = h_[5], g = h_[6],
                   h = h_[7];
     for (int i = 0; i < 64; ++i) {
-      std::uint32_t t1 = h + (Rotr(e, 6) ^ Rotr(e, 11) ^ Rotr(e, 25)) + ((e & f) ^ (~e & g)) +
-                         k[i] + w[i];
+      std::uint32_t t1 =
+          h + (Rotr(e, 6) ^ Rotr(e, 11) ^ Rotr(e, 25)) + ((e & f) ^ (~e & g)) + k[i] + w[i];
       std::uint32_t t2 = (Rotr(a, 2) ^ Rotr(a, 13) ^ Rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
       h = g;
       g = f;
@@ -160,8 +160,9 @@ void CopyDereferenced(const fs::path& from, const fs::path& to) {
   }
   fs::create_directories(to.parent_path());
   fs::copy_file(real, to, fs::copy_options::overwrite_existing, ec);
-  if (ec) throw KitError(fmt::format("cannot copy {} to {}: {}", real.string(), to.string(),
-                                     ec.message()));
+  if (ec)
+    throw KitError(
+        fmt::format("cannot copy {} to {}: {}", real.string(), to.string(), ec.message()));
   fs::permissions(to, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
                           fs::perms::others_read);
 }
@@ -245,15 +246,16 @@ std::string Sha256Hex(std::string_view bytes) {
 
 std::string Sha256OfFile(const fs::path& file) { return Sha256Hex(ReadWhole(file)); }
 
-StagedKit StageKit(const fs::path& manifest_path, const KitFiles& files, const fs::path& cache_dir) {
+StagedKit StageKit(const fs::path& manifest_path, const KitFiles& files,
+                   const fs::path& cache_dir) {
   std::string text;
   try {
     text = ReadWhole(manifest_path);
   } catch (const KitError&) {
-    throw KitError(fmt::format(
-        "cannot read kit manifest {} (build it first: bazel build --config=reference "
-        "<kit label>)",
-        manifest_path.string()));
+    throw KitError(
+        fmt::format("cannot read kit manifest {} (build it first: bazel build --config=reference "
+                    "<kit label>)",
+                    manifest_path.string()));
   }
   StagedKit staged;
   staged.manifest = ParseKitManifest(text, manifest_path.string());

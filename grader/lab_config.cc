@@ -41,8 +41,8 @@ class Reader {
     }
   }
 
-  std::string String(const json& object, const std::string& where, const char* key,
-                     bool required, const std::string& fallback = "") const {
+  std::string String(const json& object, const std::string& where, const char* key, bool required,
+                     const std::string& fallback = "") const {
     auto it = object.find(key);
     if (it == object.end()) {
       if (required) Fail(where, fmt::format("missing required key \"{}\"", key));
@@ -172,7 +172,8 @@ LabConfig ParseLabConfig(std::string_view json_text, std::string_view source) {
     if (suite.name.empty() || suite.name.find_first_of(" /=") != std::string::npos) {
       r.Fail(where + ".name", "must be a non-empty word (no spaces, '/' or '=')");
     }
-    if (lab.FindSuite(suite.name)) r.Fail(where + ".name", "duplicate suite \"" + suite.name + "\"");
+    if (lab.FindSuite(suite.name))
+      r.Fail(where + ".name", "duplicate suite \"" + suite.name + "\"");
     suite.kit = r.String(s, where, "kit", true);
     if (!suite.kit.starts_with("//") || suite.kit.find(':') == std::string::npos) {
       r.Fail(where + ".kit", "expected a Bazel label like //labs/<id>:public_kit");
@@ -184,7 +185,8 @@ LabConfig ParseLabConfig(std::string_view json_text, std::string_view source) {
     } else if (visibility == "hidden") {
       suite.visibility = Visibility::kHidden;
     } else {
-      r.Fail(where + ".visibility", "must be \"visible\" or \"hidden\", not \"" + visibility + "\"");
+      r.Fail(where + ".visibility",
+             "must be \"visible\" or \"hidden\", not \"" + visibility + "\"");
     }
     lab.suites.push_back(suite);
   }
@@ -229,9 +231,12 @@ LabConfig ParseLabConfig(std::string_view json_text, std::string_view source) {
 LabConfig LoadLabConfig(const std::filesystem::path& path) {
   std::filesystem::path file = path;
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) file = path / "lab.json";
+  if (std::filesystem::is_directory(path, ec) || path.extension() != ".json") {
+    file = path / "lab.json";
+  }
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw LabConfigError(fmt::format("{}: cannot read it (does the lab exist?)", file.string()));
+  if (!in)
+    throw LabConfigError(fmt::format("{}: cannot read it (does the lab exist?)", file.string()));
   std::stringstream text;
   text << in.rdbuf();
   return ParseLabConfig(text.str(), file.string());

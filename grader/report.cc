@@ -18,7 +18,9 @@
 namespace labkit::grader {
 namespace {
 
-bool IsHidden(const SuiteConfig* suite) { return suite && suite->visibility == Visibility::kHidden; }
+bool IsHidden(const SuiteConfig* suite) {
+  return suite && suite->visibility == Visibility::kHidden;
+}
 
 std::string Points(double value) {
   std::string s = fmt::format("{:.2f}", value);
@@ -72,7 +74,7 @@ std::string StudentTestLine(const GradeResult& r, const SuiteConfig* suite, cons
   line += "\n";
   if (!t.passed) {
     const TestRun* run = suite ? r.FindRun(suite->name, t.name) : nullptr;
-    if (run == nullptr) return line + "         not run: the submission did not build\n";
+    if (run == nullptr) return line + "         not run\n";
     line += "         " + run->reason + "\n";
     // The test's own assertion messages: public tests only.
     if (run->reason.starts_with("failed")) {
@@ -89,14 +91,17 @@ std::string StudentTestLine(const GradeResult& r, const SuiteConfig* suite, cons
 std::string StudentBuildErrors(const SuiteResult& s) {
   if (s.build.stage == "intake") return "";
   if (!IsHidden(s.suite) || s.build.stage == "compile") return s.build.errors;
-  static const std::regex symbol(R"((undefined reference to|multiple definition of) [`'"]([^'"`]+)['"`])");
+  static const std::regex symbol(
+      R"((undefined reference to|multiple definition of) [`'"]([^'"`]+)['"`])");
   std::set<std::string> found;
-  for (std::sregex_iterator it(s.build.log.begin(), s.build.log.end(), symbol), end; it != end; ++it) {
+  for (std::sregex_iterator it(s.build.log.begin(), s.build.log.end(), symbol), end; it != end;
+       ++it) {
     found.insert((*it)[1].str() + " '" + (*it)[2].str() + "'");
   }
   std::string out = "the submission does not link with the hidden tests:\n";
   for (const auto& f : found) out += "  " + f + "\n";
-  if (found.empty()) out += "  (check that every function the lab's headers declare is defined once)\n";
+  if (found.empty())
+    out += "  (check that every function the lab's headers declare is defined once)\n";
   return out;
 }
 
@@ -171,7 +176,8 @@ std::string FormatReport(const GradeResult& r, const ReportOptions& options) {
   std::string out = paint.Bold(fmt::format("labkit: {} — {}", r.lab.id, r.lab.title)) + "\n";
   out += FilesSection(r);
   if (!r.Compiled() && r.intake_error.empty()) {
-    out += paint.Fail("Build failed") + " — first errors:\n" + Indent(BuildErrorsForStudent(r), "  ", 8192);
+    out += paint.Fail("Build failed") + " — first errors:\n" +
+           Indent(BuildErrorsForStudent(r), "  ", 8192);
   }
   out += "\n";
   for (const auto& item : r.score.items) {
@@ -198,7 +204,11 @@ nlohmann::json GradescopeResults(const GradeResult& r) {
     bool hidden = IsHidden(suite);
     bool all = item.passed == static_cast<int>(item.tests.size());
     std::string output;
-    if (!r.Compiled()) output += "Not run: the submission did not build.\n";
+    if (!r.intake_error.empty()) {
+      output += "Not run: the upload was rejected.\n";
+    } else if (!r.Compiled()) {
+      output += "Not run: the submission did not build.\n";
+    }
     Painter plain(false);
     for (const auto& t : item.tests) output += StudentTestLine(r, suite, t, plain);
     if (!all && !item.item->hint.empty()) output += "Hint: " + item.item->hint + "\n";
@@ -225,8 +235,9 @@ std::string InstructorLog(const GradeResult& r) {
   std::string out = fmt::format("== instructor log: {} — score {} / 100 ({:.1f} s)\n", r.lab.id,
                                 Points(r.score.total), r.seconds);
   if (r.tampered) {
-    out += "!! TAMPERING: some tests' result records had a wrong nonce or were forged; the code "
-           "may read the harness's private pipes (look for static initialisers, fd games).\n";
+    out +=
+        "!! TAMPERING: some tests' result records had a wrong nonce or were forged; the code "
+        "may read the harness's private pipes (look for static initialisers, fd games).\n";
   }
   out += FilesSection(r);
   for (const auto& s : r.suites) {
@@ -235,9 +246,10 @@ std::string InstructorLog(const GradeResult& r) {
                        s.build.ok ? "ok" : s.build.stage + " failed");
     if (!s.build.ok && !s.build.log.empty()) out += Indent(s.build.log, "   | ", 16384);
     for (const auto& [name, run] : s.runs) {
-      out += fmt::format("  {} {}  ({:.2f} s){}\n", run.passed ? "PASS" : "FAIL", name,
-                         run.seconds, run.passed ? "" : "  " + run.reason);
-      if (run.passed && run.fraction < 1) out += fmt::format("     fraction {:.3f}\n", run.fraction);
+      out += fmt::format("  {} {}  ({:.2f} s){}\n", run.passed ? "PASS" : "FAIL", name, run.seconds,
+                         run.passed ? "" : "  " + run.reason);
+      if (run.passed && run.fraction < 1)
+        out += fmt::format("     fraction {:.3f}\n", run.fraction);
       if (run.tampered) out += "     tampering: " + run.detail + "\n";
       if (!run.passed) {
         if (!run.detail.empty()) out += "     sandbox: " + run.detail + "\n";

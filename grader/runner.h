@@ -39,8 +39,8 @@ std::vector<std::string> ParseTestList(std::string_view output);
 struct TestRun {
   std::string name;
   bool passed = false;
-  double fraction = 0;  // of the test's points, when passed
-  std::string reason;   // short, for people; empty when passed
+  double fraction = 0;                        // of the test's points, when passed
+  std::string reason;                         // short, for people; empty when passed
   std::vector<std::string> failure_messages;  // the test's own assertion messages
   std::string digest;
   bool tampered = false;      // records with a wrong nonce or for another test
@@ -66,6 +66,14 @@ std::vector<std::string> ListTests(const std::filesystem::path& trusted_binary,
 // Runs one test. `reference_digest` is the reference's digest for it, when known.
 TestRun RunTest(const std::filesystem::path& binary, const std::string& test,
                 const RunOptions& options, const std::optional<std::string>& reference_digest);
+
+// RunSandboxed, one run at a time on this machine. As root the sandbox ends
+// every run by killing all processes of its uid (65534), which would also kill
+// the runs of another grader working beside this one (e.g. two `labkit check`s)
+// and fail their tests for no fault of the submission. So every sandboxed run
+// of the grader goes through here and holds an exclusive lock on
+// /run/lock/labkit-sandbox.lock (or /tmp/labkit-sandbox.lock) while it runs.
+RunResult RunSandboxedExclusively(const SandboxSpec& spec);
 
 // The sanitizer settings every run uses (ASAN_OPTIONS and friends).
 std::vector<std::pair<std::string, std::string>> SanitizerEnvironment();

@@ -17,9 +17,12 @@
 //   - Run the grader as root so the program can run as uid 65534 (RLIMIT_NPROC
 //     does not apply to root). Without root, the rlimits and bubblewrap still
 //     apply but the program keeps the grader's uid (weaker; see sandbox.cc).
-//   - Run one sandbox at a time per machine when running as root: the end of a
-//     run kills every process of uid 65534, and in the fallback the memory and
-//     CPU watchdogs count orphans of uid 65534 reparented to the grader.
+//   - Runs may overlap (one per worker thread) in bubblewrap mode. In the
+//     fallback, runs of one grader process take turns (RunSandboxed waits):
+//     as root the grader is a child subreaper, and the uid-65534 orphans
+//     reparented to it cannot be attributed to one of several runs. All
+//     sandboxes share uid 65534's RLIMIT_NPROC budget at the kernel's top
+//     level (a fork bomb in one run can make another run's fork() fail).
 //   - Every Mount::host_path (and, in the fallback, argv[0]) must be reachable
 //     by uid 65534: e.g. a scratch directory under /tmp with mode 0755, not
 //     under /root. Writable mounts must be writable by uid 65534.
@@ -82,14 +85,14 @@ struct SandboxSpec {
 };
 
 enum class Outcome {
-  kExited,        // exited on its own; see exit_code
-  kSignaled,      // killed by a signal it raised or received (not our limits); see signal
-  kWallTimeout,   // ran past limits.wall_seconds
-  kCpuLimit,      // ran past limits.cpu_seconds
-  kMemoryLimit,   // resident memory past limits.memory_bytes (or allocation failed under RLIMIT_AS)
-  kOutputLimit,   // printed more than limits.output_bytes on some stream
-  kFileSizeLimit, // wrote a file past limits.file_size_bytes
-  kSetupFailed,   // the sandbox could not start the program; see detail
+  kExited,       // exited on its own; see exit_code
+  kSignaled,     // killed by a signal it raised or received (not our limits); see signal
+  kWallTimeout,  // ran past limits.wall_seconds
+  kCpuLimit,     // ran past limits.cpu_seconds
+  kMemoryLimit,  // resident memory past limits.memory_bytes (or allocation failed under RLIMIT_AS)
+  kOutputLimit,  // printed more than limits.output_bytes on some stream
+  kFileSizeLimit,  // wrote a file past limits.file_size_bytes
+  kSetupFailed,    // the sandbox could not start the program; see detail
 };
 
 enum class Isolation {
@@ -136,7 +139,9 @@ RunResult RunSandboxed(const SandboxSpec& spec);
 // (socket() fails with EACCES for every family but AF_UNIX, in both modes).
 RunResult RunSandboxedWith(const SandboxSpec& spec, Isolation isolation);
 
-// Short human text for an outcome, e.g. "timed out after 10.0 s (wall clock)".
+// One sentence for an outcome, e.g. "timed out after 10.0 s of wall-clock time",
+// "killed: used more than 1024 MiB of memory", "printed more than 256 KiB on
+// stdout; output truncated", "exited with status 3", "killed by SIGSEGV".
 std::string DescribeOutcome(const RunResult& result, const Limits& limits);
 
 }  // namespace labkit::grader

@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace labkit::grader {
 
 bool MatchesPattern(std::string_view pattern, std::string_view name) {
@@ -56,13 +58,14 @@ std::vector<std::vector<std::string>> AssignTests(const LabConfig& lab, const Te
         }
       }
       if (owners.empty()) {
-        problems.push_back(fmt::format("test {} (suite \"{}\") matches no rubric item", test, suite));
+        problems.push_back(
+            fmt::format("test {} (suite \"{}\") matches no rubric item", test, suite));
       } else if (owners.size() > 1) {
         std::string names_list;
-        for (size_t i : owners) names_list += (names_list.empty() ? "\"" : ", \"") + lab.rubric[i].name + "\"";
-        problems.push_back(
-            fmt::format("test {} (suite \"{}\") matches several rubric items: {}", test, suite,
-                        names_list));
+        for (size_t i : owners)
+          names_list += (names_list.empty() ? "\"" : ", \"") + lab.rubric[i].name + "\"";
+        problems.push_back(fmt::format("test {} (suite \"{}\") matches several rubric items: {}",
+                                       test, suite, names_list));
       } else {
         assignment[owners[0]].push_back(test);
       }
@@ -82,8 +85,9 @@ std::vector<std::vector<std::string>> AssignTests(const LabConfig& lab, const Te
   return assignment;
 }
 
-Score ComputeScore(const LabConfig& lab, const std::vector<std::vector<std::string>>& assignment,
-                   const std::map<std::string, std::map<std::string, TestResultForScore>>& results) {
+Score ComputeScore(
+    const LabConfig& lab, const std::vector<std::vector<std::string>>& assignment,
+    const std::map<std::string, std::map<std::string, TestResultForScore>>& results) {
   Score score;
   double total_points = lab.TotalPoints();
   double scale = total_points > 0 ? 100.0 / total_points : 0;

@@ -11,16 +11,17 @@ The grader does not use this: it compiles submissions itself, in a sandbox.
 
 _LABS = ["frames", "refcount", "pymalloc", "cyclegc", "gil"]
 
-def _list_files(repository_ctx, root, rel = ""):
-    files = []
-    path = repository_ctx.path(root + ("/" + rel if rel else ""))
-    for child in path.readdir():
-        child_rel = (rel + "/" if rel else "") + child.basename
-        if child.is_dir:
-            files += _list_files(repository_ctx, root, child_rel)
-        else:
-            files.append(child_rel)
-    return files
+def _list_files(repository_ctx, root):
+    # Bazel 4.2's path objects cannot tell files from directories; ask find(1).
+    result = repository_ctx.execute(["find", ".", "-type", "f"], working_directory = root)
+    if result.return_code != 0:
+        fail("cannot list LABKIT_SUBMISSION directory %s: %s" % (root, result.stderr))
+    # Only sources: a BUILD file in DIR (solutions/<lab> has one) would make a subpackage.
+    return sorted([
+        line[2:]
+        for line in result.stdout.splitlines()
+        if line.startswith("./") and (line.endswith(".cc") or line.endswith(".h"))
+    ])
 
 def _submission_repository_impl(repository_ctx):
     spec = repository_ctx.os.environ.get("LABKIT_SUBMISSION", "")

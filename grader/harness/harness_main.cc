@@ -89,16 +89,18 @@ class RecordListener : public testing::EmptyTestEventListener {
 
   void OnTestStart(const testing::TestInfo& info) override {
     current_record = TestRecord{};
-    WriteAll(fd_, "START " + Name(info) + " " + nonce_ + "\n");
+    current_test_ = Name(info);
+    WriteAll(fd_, "START " + current_test_ + " " + nonce_ + "\n");
   }
 
+  // GoogleTest holds its own lock while it calls this, so it must not call back
+  // into UnitTest (current_test_info() would deadlock): the name comes from OnTestStart.
   void OnTestPartResult(const testing::TestPartResult& result) override {
     if (!result.failed()) return;
-    const testing::TestInfo* info = testing::UnitTest::GetInstance()->current_test_info();
     std::string where = result.file_name() ? std::string(result.file_name()) + ":" +
                                                  std::to_string(result.line_number()) + ": "
                                            : std::string();
-    WriteAll(fd_, "FAIL_MSG " + (info ? Name(*info) : std::string("?")) + " " + nonce_ + " " +
+    WriteAll(fd_, "FAIL_MSG " + current_test_ + " " + nonce_ + " " +
                       Escape(where + result.summary()) + "\n");
   }
 
@@ -121,6 +123,7 @@ class RecordListener : public testing::EmptyTestEventListener {
 
   int fd_;
   std::string nonce_;
+  std::string current_test_ = "?";
 };
 
 }  // namespace

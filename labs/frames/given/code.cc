@@ -50,7 +50,9 @@ const char* OpName(Op op) {
 }
 
 Code Code::Blank(std::string name, int nlocals, int stacksize, int first_line) {
-  if (nlocals < 0 || stacksize < 0) throw std::invalid_argument("Code::Blank: negative size");
+  if (nlocals < 0 || stacksize < 0) {
+    throw std::invalid_argument("Code::Blank: negative size");
+  }
   Code code;
   code.name = std::move(name);
   code.nlocals = nlocals;
@@ -68,7 +70,9 @@ Code Code::WithFrameSlots(std::string name, int slots, int first_line) {
 
 int Program::IndexOf(std::string_view name) const {
   for (std::size_t i = 0; i < functions.size(); ++i) {
-    if (functions[i].name == name) return static_cast<int>(i);
+    if (functions[i].name == name) {
+      return static_cast<int>(i);
+    }
   }
   throw std::invalid_argument("no function named " + std::string(name));
 }
@@ -76,15 +80,21 @@ int Program::IndexOf(std::string_view name) const {
 // ---- FunctionBuilder ----------------------------------------------------------------------
 
 FunctionBuilder::FunctionBuilder(std::string name, int nargs, int nlocals) {
-  if (nargs < 0) throw std::invalid_argument("negative nargs");
+  if (nargs < 0) {
+    throw std::invalid_argument("negative nargs");
+  }
   code_.name = std::move(name);
   code_.nargs = nargs;
   code_.nlocals = nlocals < 0 ? nargs : nlocals;
-  if (code_.nlocals < nargs) throw std::invalid_argument("nlocals < nargs in " + code_.name);
+  if (code_.nlocals < nargs) {
+    throw std::invalid_argument("nlocals < nargs in " + code_.name);
+  }
 }
 
 FunctionBuilder& FunctionBuilder::Line(int line) {
-  if (code_.instrs.empty()) code_.first_line = line;
+  if (code_.instrs.empty()) {
+    code_.first_line = line;
+  }
   line_ = line;
   return *this;
 }
@@ -119,7 +129,9 @@ FunctionBuilder& FunctionBuilder::Raise() { return Emit(Op::kRaise); }
 
 FunctionBuilder& FunctionBuilder::Label(std::string label) {
   for (const auto& [name, index] : labels_) {
-    if (name == label) throw std::invalid_argument("duplicate label " + label);
+    if (name == label) {
+      throw std::invalid_argument("duplicate label " + label);
+    }
   }
   labels_.emplace_back(std::move(label), static_cast<int>(code_.instrs.size()));
   return *this;
@@ -213,7 +225,9 @@ int ComputeStackSize(const Code& code) {
   std::vector<int> work;
   int max_depth = 0;
   auto visit = [&](int target, int depth, int from) {
-    if (target >= n) Fail(code, from, "control runs off the end of the function");
+    if (target >= n) {
+      Fail(code, from, "control runs off the end of the function");
+    }
     int& seen = depth_at[static_cast<std::size_t>(target)];
     if (seen == -1) {
       seen = depth;
@@ -222,14 +236,18 @@ int ComputeStackSize(const Code& code) {
       Fail(code, target, "reached with different stack depths");
     }
   };
-  if (n == 0) return 0;
+  if (n == 0) {
+    return 0;
+  }
   visit(0, 0, 0);
   while (!work.empty()) {
     int i = work.back();
     work.pop_back();
     const Instr& in = code.instrs[static_cast<std::size_t>(i)];
     int depth = depth_at[static_cast<std::size_t>(i)];
-    if (depth < StackNeeded(in)) Fail(code, i, std::string(OpName(in.op)) + " on a short stack");
+    if (depth < StackNeeded(in)) {
+      Fail(code, i, std::string(OpName(in.op)) + " on a short stack");
+    }
     int after = depth + StackEffect(in);
     max_depth = std::max(max_depth, after);
     switch (in.op) {
@@ -255,7 +273,9 @@ int ComputeStackSize(const Code& code) {
 
 Program ProgramBuilder::Build() const {
   Program program;
-  for (const FunctionBuilder& f : functions_) program.functions.push_back(f.code_);
+  for (const FunctionBuilder& f : functions_) {
+    program.functions.push_back(f.code_);
+  }
   for (std::size_t fi = 0; fi < functions_.size(); ++fi) {
     const FunctionBuilder& f = functions_[fi];
     Code& code = program.functions[fi];
@@ -264,10 +284,14 @@ Program ProgramBuilder::Build() const {
         throw std::invalid_argument("duplicate function " + code.name);
       }
     }
-    for (const auto& [index, label] : f.jump_fixups_) {
+    for (const auto& fixup : f.jump_fixups_) {
+      const int index = fixup.first;
+      const std::string& label = fixup.second;
       auto it = std::find_if(f.labels_.begin(), f.labels_.end(),
                              [&](const auto& l) { return l.first == label; });
-      if (it == f.labels_.end()) Fail(code, index, "no label " + label);
+      if (it == f.labels_.end()) {
+        Fail(code, index, "no label " + label);
+      }
       code.instrs[static_cast<std::size_t>(index)].a = it->second;
     }
     for (const auto& [index, callee] : f.call_fixups_) {

@@ -49,7 +49,9 @@ StackChunk* ThreadState::AllocateChunk(std::size_t size_bytes, StackChunk* previ
 }
 
 void ThreadState::FreeChunk(StackChunk* chunk) {
-  if (chunk == nullptr) throw std::logic_error("FreeChunk(nullptr)");
+  if (chunk == nullptr) {
+    throw std::logic_error("FreeChunk(nullptr)");
+  }
   --live_chunks_;
   ++chunks_freed_;
   live_chunk_bytes_ -= chunk->size;
@@ -58,7 +60,9 @@ void ThreadState::FreeChunk(StackChunk* chunk) {
 
 std::size_t ThreadState::ChunkChainLength() const {
   std::size_t n = 0;
-  for (const StackChunk* c = datastack_chunk; c != nullptr; c = c->previous) ++n;
+  for (const StackChunk* c = datastack_chunk; c != nullptr; c = c->previous) {
+    ++n;
+  }
   return n;
 }
 

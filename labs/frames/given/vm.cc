@@ -33,7 +33,9 @@ Value Eval(ThreadState& ts, const Program& program, int function, std::span<cons
   try {
     Frame* frame = ts.PushFrame(entry_code);
     Frame* const entry = frame;
-    for (std::size_t i = 0; i < args.size(); ++i) frame->localsplus()[i] = args[i];
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      frame->localsplus()[i] = args[i];
+    }
 
     for (;;) {
       const Code& code = *frame->code;
@@ -104,7 +106,9 @@ Value Eval(ThreadState& ts, const Program& program, int function, std::span<cons
           frame->ip = in.a;
           break;
         case Op::kPopJumpIfFalse:
-          if (pop() == 0) frame->ip = in.a;
+          if (pop() == 0) {
+            frame->ip = in.a;
+          }
           break;
         case Op::kCall: {
           const Code& callee = program.functions[static_cast<std::size_t>(in.a)];

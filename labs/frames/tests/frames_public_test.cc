@@ -58,7 +58,7 @@ Program MakeProgram() {
   return b.Build();
 }
 
-TEST(PushPop, OneFrame) {
+TEST(PublicPushPop, OneFrame) {
   ThreadState ts;
   Code code = Code::Blank("f", /*nlocals=*/3, /*stacksize=*/2);
   Frame* f = ts.PushFrame(code);
@@ -69,7 +69,9 @@ TEST(PushPop, OneFrame) {
   EXPECT_EQ(f->previous, nullptr);
   EXPECT_EQ(LABKIT_OBSERVE(f->ip), 0);
   EXPECT_EQ(LABKIT_OBSERVE(f->stacktop), 3);
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(f->localsplus()[i], 0) << "local " << i;
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(f->localsplus()[i], 0) << "local " << i;
+  }
   EXPECT_EQ(LABKIT_OBSERVE(ts.LiveChunks()), 1u);
 
   ts.PopFrame(f);
@@ -79,7 +81,7 @@ TEST(PushPop, OneFrame) {
   EXPECT_EQ(LABKIT_OBSERVE(ts.LiveChunks()), 1u);
 }
 
-TEST(PushPop, FramesAreContiguous) {
+TEST(PublicPushPop, FramesAreContiguous) {
   ThreadState ts;
   Code a = Code::Blank("a", 2, 1);
   Code b = Code::Blank("b", 1, 1);
@@ -96,14 +98,14 @@ TEST(PushPop, FramesAreContiguous) {
   EXPECT_EQ(LABKIT_OBSERVE(ts.Depth()), 0);
 }
 
-TEST(CallReturn, AddTwoArguments) {
+TEST(PublicCallReturn, AddTwoArguments) {
   Program p = MakeProgram();
   ThreadState ts;
   EXPECT_EQ(LABKIT_OBSERVE(Eval(ts, p, "add", {2, 40})), 42);
   EXPECT_EQ(LABKIT_OBSERVE(ts.Depth()), 0);
 }
 
-TEST(CallReturn, CallAnotherFunction) {
+TEST(PublicCallReturn, CallAnotherFunction) {
   Program p = MakeProgram();
   ThreadState ts;
   // 10 - 3, not 3 - 10: the first argument is local 0.
@@ -111,21 +113,21 @@ TEST(CallReturn, CallAnotherFunction) {
   EXPECT_EQ(LABKIT_OBSERVE(ts.Depth()), 0);
 }
 
-TEST(Recursion, Factorial) {
+TEST(PublicRecursion, Factorial) {
   Program p = MakeProgram();
   ThreadState ts;
   EXPECT_EQ(LABKIT_OBSERVE(Eval(ts, p, "fact", {10})), 3628800);
   EXPECT_EQ(LABKIT_OBSERVE(Eval(ts, p, "fact", {20})), INT64_C(2432902008176640000));
 }
 
-TEST(Recursion, FiftyLevels) {
+TEST(PublicRecursion, FiftyLevels) {
   Program p = MakeProgram();
   ThreadState ts;
   EXPECT_EQ(LABKIT_OBSERVE(Eval(ts, p, "sum_to", {50})), 1275);
   EXPECT_EQ(LABKIT_OBSERVE(ts.Depth()), 0);
 }
 
-TEST(Recursion, DefaultLimitIs1000) {
+TEST(PublicRecursion, DefaultLimitIs1000) {
   ThreadState ts;
   EXPECT_EQ(LABKIT_OBSERVE(ts.RecursionLimit()), 1000);
   Program p = MakeProgram();
@@ -133,7 +135,7 @@ TEST(Recursion, DefaultLimitIs1000) {
   EXPECT_EQ(LABKIT_OBSERVE(Eval(ts, p, "sum_to", {999})), 499500);
 }
 
-TEST(Recursion, RunawayRecursionRaises) {
+TEST(PublicRecursion, RunawayRecursionRaises) {
   Program p = MakeProgram();
   ThreadState ts;
   bool raised = false;

@@ -18,7 +18,9 @@ namespace {
 std::size_t NewChunkBytes(std::size_t chunk_size, std::size_t slots, bool root) {
   const std::size_t needed = sizeof(StackChunk) + ((root ? 1 : 0) + slots) * kSlotBytes;
   std::size_t bytes = chunk_size;
-  while (bytes < needed) bytes *= 2;
+  while (bytes < needed) {
+    bytes *= 2;
+  }
   return bytes;
 }
 
@@ -26,7 +28,9 @@ std::size_t NewChunkBytes(std::size_t chunk_size, std::size_t slots, bool root) 
 
 Frame* ThreadState::PushFrame(const Code& code) {
   // Rule 6: check before touching the data stack, so a refused push leaves nothing behind.
-  if (depth >= recursion_limit) throw RecursionError(CaptureTraceback());
+  if (depth >= recursion_limit) {
+    throw RecursionError(CaptureTraceback());
+  }
 
   const auto slots = static_cast<std::size_t>(code.FrameSlots());
   Value* base;
@@ -49,7 +53,9 @@ Frame* ThreadState::PushFrame(const Code& code) {
 
   Frame* frame = new (base) Frame{&code, current_frame, 0, code.nlocals};
   Value* locals = frame->localsplus();
-  for (int i = 0; i < code.nlocals; ++i) locals[i] = 0;
+  for (int i = 0; i < code.nlocals; ++i) {
+    locals[i] = 0;
+  }
   current_frame = frame;
   ++depth;
   return frame;
@@ -84,7 +90,9 @@ Frame* ThreadState::Call(const Code& callee, int nargs) {
   Frame* frame = PushFrame(callee);
   const Value* args = caller->localsplus() + caller->stacktop - nargs;
   Value* locals = frame->localsplus();
-  for (int i = 0; i < nargs; ++i) locals[i] = args[i];
+  for (int i = 0; i < nargs; ++i) {
+    locals[i] = args[i];
+  }
   caller->stacktop -= nargs;
   return frame;
 }
@@ -99,18 +107,26 @@ Frame* ThreadState::Return(Value result) {
 
 void ThreadState::UnwindTo(int target_depth) {
   // A loop, not recursion: the stack may be 100,000 frames deep (rule 7).
-  while (depth > target_depth) PopFrame(current_frame);
+  while (depth > target_depth) {
+    PopFrame(current_frame);
+  }
 }
 
 Frame* ThreadState::GetFrame(int n) const {
   Frame* frame = current_frame;
-  for (; n > 0 && frame != nullptr; --n) frame = frame->previous;
-  if (frame == nullptr) throw std::out_of_range("call stack is not deep enough");
+  for (; n > 0 && frame != nullptr; --n) {
+    frame = frame->previous;
+  }
+  if (frame == nullptr) {
+    throw std::out_of_range("call stack is not deep enough");
+  }
   return frame;
 }
 
 void ThreadState::SetRecursionLimit(int limit) {
-  if (limit < 1) throw std::invalid_argument("recursion limit must be greater or equal than 1");
+  if (limit < 1) {
+    throw std::invalid_argument("recursion limit must be greater or equal than 1");
+  }
   if (depth >= limit) {
     throw RecursionError(CaptureTraceback(), "cannot set the recursion limit to " +
                                                  std::to_string(limit) +

@@ -43,7 +43,9 @@ std::string FormatTraceback(const std::vector<TracebackEntry>& entries, std::str
     long count = 0;
     for (const TracebackEntry& e : entries) {
       if (last == nullptr || !(e == *last)) {
-        if (count > kRecursiveCutoff) AppendRepeated(out, count);
+        if (count > kRecursiveCutoff) {
+          AppendRepeated(out, count);
+        }
         last = &e;
         count = 0;
       }
@@ -54,7 +56,9 @@ std::string FormatTraceback(const std::vector<TracebackEntry>& entries, std::str
         out += "\", line " + std::to_string(e.line) + ", in " + e.function + "\n";
       }
     }
-    if (count > kRecursiveCutoff) AppendRepeated(out, count);
+    if (count > kRecursiveCutoff) {
+      AppendRepeated(out, count);
+    }
   }
   out += type;
   if (!message.empty()) {

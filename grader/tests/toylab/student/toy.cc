@@ -1,6 +1,7 @@
 // The toy lab's skeleton: every function is a TODO.
-#include "labkit/todo.h"
 #include "toylab/toy.h"
+
+#include "labkit/todo.h"
 
 namespace toylab {
 

@@ -1,8 +1,9 @@
 // The toy lab's public tests.
+#include "toylab/toy.h"
+
 #include <gtest/gtest.h>
 
 #include "labkit/observe.h"
-#include "toylab/toy.h"
 
 namespace {
 

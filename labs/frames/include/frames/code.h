@@ -44,6 +44,7 @@
 #include <deque>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace frames {
@@ -97,7 +98,9 @@ struct Code {
 
   // The source line of instruction `index`, or first_line if there is no such instruction.
   int LineAt(int index) const {
-    if (index < 0 || index >= static_cast<int>(instrs.size())) return first_line;
+    if (index < 0 || index >= static_cast<int>(instrs.size())) {
+      return first_line;
+    }
     return instrs[static_cast<std::size_t>(index)].line;
   }
 

@@ -4,7 +4,7 @@
 // Where a Python function's variables live
 // ==========================================================================================
 //
-// Until 3.10, every Python call allocated a frame object on the heap and the interpreter
+// Up to 3.10, every Python call allocated a frame object on the heap and the interpreter
 // called itself recursively in C for every Python call, so deep Python recursion was also
 // deep C recursion. Since 3.11 (Include/internal/pycore_frame.h, Python/pystate.c) a call
 // pushes a plain struct, `_PyInterpreterFrame`, onto a per-thread *data stack*, and
@@ -31,8 +31,8 @@
 // recursion up front) but a linked list of *chunks*, each a StackChunk header followed by
 // its slots:
 //
-//     chunk:  [previous | size | top | data[0] data[1] ... data[capacity-1]]
-//              \_________ header _______/ \_____ ChunkCapacity(size) slots ____/
+//     chunk:  | previous | size | top | data[0] data[1] ... data[capacity-1] |
+//             \______ header ______/ \_____ ChunkCapacity(size) slots ______/
 //
 // `size` is the chunk's size in bytes, header included (CPython: allocate_size).
 // `top` is only meaningful for a chunk that is not the current one: the index in data[] of
@@ -95,16 +95,18 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "frames/code.h"
 
 namespace frames {
 
-inline constexpr std::size_t kSlotBytes = sizeof(Value);       // 8
-inline constexpr std::size_t kDataStackChunkSize = 16 * 1024;  // CPython: DATA_STACK_CHUNK_SIZE
-inline constexpr int kDefaultRecursionLimit = 1000;            // sys.getrecursionlimit()
-inline constexpr const char* kTracebackFile = "<labkit>";      // the "file" in tracebacks
+inline constexpr std::size_t kSlotBytes = sizeof(Value);  // 8
+inline constexpr std::size_t kDataStackChunkSize =
+    std::size_t{16} * 1024;                                // CPython: DATA_STACK_CHUNK_SIZE
+inline constexpr int kDefaultRecursionLimit = 1000;        // sys.getrecursionlimit()
+inline constexpr const char* kTracebackFile = "<labkit>";  // the "file" in tracebacks
 inline constexpr const char* kRecursionMessage = "maximum recursion depth exceeded";
 
 // One activation of a code object: CPython's _PyInterpreterFrame, cut down.

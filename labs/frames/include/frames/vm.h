@@ -15,6 +15,7 @@
 // limit and appear in tracebacks); it leaves them as they were.
 #pragma once
 
+#include <initializer_list>
 #include <span>
 #include <string_view>
 

@@ -1,0 +1,220 @@
+// grader/main.cc: labkit-grader, the command-line front of the grading pipeline.
+//
+// Design: a thin front. It parses options (CLI11), builds a Grader (grade.h),
+// and hands results to report.h. It owns only the process contract the
+// ./labkit script relies on: exit 0 whenever grading completed (whatever the
+// score), 2 for bad usage, 1 for a fault of the grader or the lab (with a
+// message saying what to do). A submission can never cause exit 1: everything
+// it does is part of the result.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <iostream>
+
+#include "grader/check.h"
+#include "grader/grade.h"
+#include "grader/report.h"
+
+namespace {
+
+using namespace labkit::grader;
+namespace fs = std::filesystem;
+
+constexpr const char* kDescription =
+    R"TXT(labkit-grader: build, run and score lab submissions in a sandbox.
+
+Examples:
+  # Which kits does a lab need (one line per suite: <suite> <config> <kit label>)?
+  labkit-grader plan --lab labs/frames
+
+  # Grade one submission (a directory or a .zip) and write Gradescope's results.json:
+  labkit-grader grade --lab labs/frames --solutions solutions/frames \
+      --execroot "$(bazel info execution_root)" \
+      --kit public=bazel-out/k8-fastbuildsanitize/bin/labs/frames/public_kit.kit.json \
+      --kit hidden=bazel-out/k8-fastbuildsanitize/bin/labs/frames/hidden/hidden_kit.kit.json \
+      --cache-dir /var/cache/labkit --results results.json --instructor-log grading.log \
+      handin.zip
+
+  # Self-check a lab (reference scores 100, skeleton scores 0, buggy variants lose points):
+  labkit-grader check --lab labs/frames --solutions solutions/frames --execroot ... \
+      --kit public=... --kit hidden=... --cache-dir /var/cache/labkit
+
+Exit status: 0 when grading completed (whatever the score), 2 for bad usage,
+1 when the grader or the lab is at fault (the message says what to do).)TXT";
+
+struct CommonOptions {
+  std::string lab;
+  std::string solutions;
+  std::string execroot;
+  std::string runfiles;
+  std::vector<std::string> kits;
+  std::string cache_dir;
+  std::string color = "auto";
+  int jobs = 1;
+};
+
+void AddCommon(CLI::App* app, CommonOptions& o) {
+  app->add_option("--lab", o.lab, "the lab's directory, e.g. labs/frames (holds lab.json)")
+      ->required();
+  app->add_option("--solutions", o.solutions, "the reference files, e.g. solutions/frames")
+      ->required();
+  auto* exec = app->add_option("--execroot", o.execroot,
+                               "Bazel's execution root, where kit files are found by exec path "
+                               "(`bazel info execution_root`)");
+  auto* run = app->add_option("--runfiles", o.runfiles,
+                              "a runfiles dir where kit files are found by their short paths "
+                              "(for tests that use kits as data)");
+  exec->excludes(run);
+  app->add_option("--kit", o.kits,
+                  "SUITE=PATH to the suite's <suite>_kit.kit.json; one per suite of lab.json")
+      ->required();
+  app->add_option("--cache-dir", o.cache_dir,
+                  "staged kits, cached reference runs and scratch space; must be reachable "
+                  "by uid 65534 (not under /root), e.g. /var/cache/labkit")
+      ->required();
+  app->add_option("--color", o.color, "colour the terminal report: auto, always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  app->add_option("--jobs", o.jobs,
+                  "tests to run at once (default 1; always 1 when running as root, because the "
+                  "sandbox ends each run by killing every process of its uid)")
+      ->check(CLI::Range(1, 64));
+}
+
+GradeOptions MakeGradeOptions(const CommonOptions& o) {
+  GradeOptions g;
+  g.lab_dir = o.lab;
+  g.solutions_dir = o.solutions;
+  if (!o.runfiles.empty()) {
+    g.kit_files.layout = KitFiles::Layout::kRunfiles;
+    g.kit_files.root = o.runfiles;
+  } else if (!o.execroot.empty()) {
+    g.kit_files.layout = KitFiles::Layout::kExecroot;
+    g.kit_files.root = o.execroot;
+  } else {
+    throw CLI::ValidationError("one of --execroot or --runfiles is required");
+  }
+  for (const auto& kit : o.kits) {
+    auto eq = kit.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == kit.size()) {
+      throw CLI::ValidationError("--kit", "expected SUITE=PATH, got \"" + kit + "\"");
+    }
+    fs::path path = kit.substr(eq + 1);
+    if (path.is_relative() && !fs::exists(path) && fs::exists(g.kit_files.root / path)) {
+      path = g.kit_files.root / path;
+    }
+    if (!g.kits.emplace(kit.substr(0, eq), path).second) {
+      throw CLI::ValidationError("--kit", "suite \"" + kit.substr(0, eq) + "\" given twice");
+    }
+  }
+  g.cache_dir = o.cache_dir;
+  g.jobs = o.jobs;
+  return g;
+}
+
+bool UseColor(const std::string& mode) {
+  if (mode == "always") return true;
+  if (mode == "never") return false;
+  return isatty(STDOUT_FILENO) && getenv("NO_COLOR") == nullptr;
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  if (!out.good()) throw GraderFault("cannot write " + path);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{kDescription, "labkit-grader"};
+  app.require_subcommand(1);
+
+  std::string plan_lab;
+  auto* plan =
+      app.add_subcommand("plan", "print the kits a lab needs: <suite> <config> <kit label>");
+  plan->add_option("--lab", plan_lab, "the lab's directory, e.g. labs/frames")->required();
+
+  CommonOptions grade_options;
+  std::string submission, results_path, instructor_log;
+  bool instructor = false;
+  auto* grade = app.add_subcommand("grade", "grade one submission (a directory or a .zip)");
+  AddCommon(grade, grade_options);
+  grade->add_option("--results", results_path, "write Gradescope's results.json here");
+  grade->add_option("--instructor-log", instructor_log,
+                    "write instructor-only details (raw output, stderr, sanitizer reports) here");
+  grade->add_flag("--instructor", instructor,
+                  "also print instructor-only details on the terminal (never for students)");
+  grade->add_option("SUBMISSION", submission, "the upload: a directory or a .zip")->required();
+
+  CommonOptions check_options;
+  auto* check = app.add_subcommand(
+      "check",
+      "self-check a lab: reference scores 100, skeleton at most skeleton_max_score, "
+      "every buggy/*.patch loses points where its Caught-by: lines say");
+  AddCommon(check, check_options);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+
+  try {
+    if (plan->parsed()) {
+      LabConfig lab = LoadLabConfig(plan_lab);
+      for (const auto& suite : lab.suites) {
+        std::cout << fmt::format("{} {} {}\n", suite.name,
+                                 suite.config.empty() ? "-" : suite.config, suite.kit);
+      }
+      return 0;
+    }
+    if (grade->parsed()) {
+      GradeOptions options;
+      try {
+        options = MakeGradeOptions(grade_options);
+      } catch (const CLI::Error& e) {
+        std::cerr << "labkit-grader grade: " << e.what() << "\n";
+        return 2;
+      }
+      if (!fs::exists(submission)) {
+        std::cerr << "labkit-grader grade: no such submission: " << submission << "\n";
+        return 2;
+      }
+      Grader grader(options);
+      GradeResult result = grader.GradeUpload(submission);
+      std::cout << FormatReport(result, {UseColor(grade_options.color), instructor});
+      if (!results_path.empty()) WriteFile(results_path, GradescopeResults(result).dump(2) + "\n");
+      if (!instructor_log.empty()) WriteFile(instructor_log, InstructorLog(result));
+      return 0;
+    }
+    if (check->parsed()) {
+      GradeOptions options;
+      try {
+        options = MakeGradeOptions(check_options);
+      } catch (const CLI::Error& e) {
+        std::cerr << "labkit-grader check: " << e.what() << "\n";
+        return 2;
+      }
+      Grader grader(options);
+      return RunSelfCheck(grader, std::cout, UseColor(check_options.color)) ? 0 : 1;
+    }
+  } catch (const LabConfigError& e) {
+    std::cerr << "labkit-grader: the lab's configuration is wrong: " << e.what()
+              << "\nFix lab.json and run `labkit-grader check`.\n";
+    return 1;
+  } catch (const KitError& e) {
+    std::cerr << "labkit-grader: kit problem: " << e.what() << "\n";
+    return 1;
+  } catch (const GraderFault& e) {
+    std::cerr << "labkit-grader: grader fault: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "labkit-grader: unexpected error: " << e.what()
+              << "\nThis is a bug in the grader; please report it with the command line.\n";
+    return 1;
+  }
+  return 2;
+}

@@ -1,0 +1,8 @@
+// Adversarial helper: sleeps forever without using CPU.
+#include <unistd.h>
+
+int main() {
+  while (true) {
+    pause();
+  }
+}
