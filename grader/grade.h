@@ -42,6 +42,9 @@ struct SuiteResult {
   std::map<std::string, TestRun> runs;  // by test name; empty when the build failed
 };
 
+// The result of grading one submission. Its SuiteConfig and RubricItem
+// pointers (SuiteResult::suite, Score's ItemScore::item) point into the
+// Grader's LabConfig: keep the Grader alive while a result is used.
 struct GradeResult {
   LabConfig lab;
   std::string intake_error;           // the upload was rejected (score 0)

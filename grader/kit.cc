@@ -143,7 +143,20 @@ void CheckExecPath(const std::string& path, std::string_view source) {
 }
 
 fs::path Locate(const KitManifest& kit, const KitFiles& files, const std::string& exec_path) {
-  if (files.layout == KitFiles::Layout::kExecroot) return files.root / exec_path;
+  if (files.layout == KitFiles::Layout::kExecroot) {
+    fs::path in_execroot = files.root / exec_path;
+    std::error_code ec;
+    if (fs::exists(in_execroot, ec)) return in_execroot;
+    if (exec_path.starts_with("external/")) {
+      // <output_base>/execroot/<workspace> -> <output_base>/external/...
+      fs::path in_output_base = files.root.parent_path().parent_path() / exec_path;
+      if (fs::exists(in_output_base, ec)) return in_output_base;
+    } else if (!exec_path.starts_with("bazel-out/") && !files.source_root.empty() &&
+               fs::exists(files.source_root / exec_path, ec)) {
+      return files.source_root / exec_path;
+    }
+    return in_execroot;
+  }
   auto it = kit.short_paths.find(exec_path);
   const std::string& short_path = it != kit.short_paths.end() ? it->second : exec_path;
   return (files.root / files.workspace / short_path).lexically_normal();

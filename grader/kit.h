@@ -54,6 +54,10 @@ struct KitFiles {
   Layout layout = Layout::kExecroot;
   std::filesystem::path root;
   std::string workspace = "labkit";
+  // kExecroot only: where source files are when the execroot no longer links
+  // them (Bazel relinks the execroot's top-level dirs for each build, so after
+  // building something else `labs/` may be gone). Usually the workspace.
+  std::filesystem::path source_root;
 };
 
 struct StagedKit {

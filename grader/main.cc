@@ -49,6 +49,7 @@ struct CommonOptions {
   std::string solutions;
   std::string execroot;
   std::string runfiles;
+  std::string workspace;
   std::vector<std::string> kits;
   std::string cache_dir;
   std::string color = "auto";
@@ -67,6 +68,9 @@ void AddCommon(CLI::App* app, CommonOptions& o) {
                               "a runfiles dir where kit files are found by their short paths "
                               "(for tests that use kits as data)");
   exec->excludes(run);
+  app->add_option("--workspace", o.workspace,
+                  "with --execroot: where source files are if the execroot no longer links "
+                  "them (default: the current directory when it holds a WORKSPACE file)");
   app->add_option("--kit", o.kits,
                   "SUITE=PATH to the suite's <suite>_kit.kit.json; one per suite of lab.json")
       ->required();
@@ -92,6 +96,11 @@ GradeOptions MakeGradeOptions(const CommonOptions& o) {
   } else if (!o.execroot.empty()) {
     g.kit_files.layout = KitFiles::Layout::kExecroot;
     g.kit_files.root = o.execroot;
+    if (!o.workspace.empty()) {
+      g.kit_files.source_root = o.workspace;
+    } else if (fs::exists("WORKSPACE")) {
+      g.kit_files.source_root = fs::current_path();
+    }
   } else {
     throw CLI::ValidationError("one of --execroot or --runfiles is required");
   }

@@ -367,6 +367,11 @@ TestRun RunTest(const fs::path& binary, const std::string& test, const RunOption
   }
   if (reference_digest && *reference_digest != records.digest) {
     run.reason = "results differ from the reference";
+    // Tests observe only what they assert, so a PASS with another digest is suspect.
+    run.tampered = true;
+    run.detail +=
+        " PASS record whose digest differs from the reference's (forged, or the "
+        "test observes a value it does not assert).";
     return run;
   }
   run.passed = true;

@@ -3,6 +3,8 @@
 //
 // Needs root (the sandbox drops to uid 65534) and runs outside Bazel's sandbox
 // (tags no-sandbox, local, exclusive); skipped otherwise.
+#include <archive.h>
+#include <archive_entry.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -127,6 +129,9 @@ TEST_F(Pipeline, WritingResultFilesDoesNotPass) {
 
 TEST_F(Pipeline, StaticInitialiserForgingRecordsDoesNotPass) {
   const GradeResult& r = Grade("static_init_forge");
+  ASSERT_TRUE(r.Compiled()) << r.FirstBuildFailure()->build.errors;
+  EXPECT_TRUE(r.tampered);  // flagged for the instructor
+  EXPECT_NE(InstructorLog(r).find("TAMPERING"), std::string::npos);
   EXPECT_EQ(r.score.total, 0) << InstructorLog(r);
   for (const auto& s : r.suites) {
     for (const auto& [name, run] : s.runs) {
@@ -206,7 +211,10 @@ TEST_F(Pipeline, HiddenFailuresAreHonestAndLeakNothing) {
   EXPECT_NE(json.find("All public tests pass, but 1 hidden test fails."), std::string::npos);
   const TestRun* run = Run(r, "hidden", "SumHidden.Large");
   ASSERT_NE(run, nullptr);
-  // No line of the hidden test's raw output reaches the student.
+  // The instructor has the hidden test's output (so the checks below mean something)...
+  EXPECT_NE(run->stdout_data.find("HIDDEN-SECRET-EXPECTED-VALUE"), std::string::npos);
+  EXPECT_NE(InstructorLog(r).find("HIDDEN-SECRET-EXPECTED-VALUE"), std::string::npos);
+  // ...and no line of it reaches the student.
   std::istringstream lines(run->stdout_data + "\n" + run->stderr_data);
   std::string line;
   while (std::getline(lines, line)) {
@@ -269,6 +277,42 @@ TEST_F(Pipeline, RejectedUploadScoresZeroWithTheReason) {
   EXPECT_TRUE(r.missing.empty());
   std::string json = GradescopeResults(r).dump();
   EXPECT_NE(json.find("Upload rejected"), std::string::npos) << json;
+}
+
+// Writes `files` (name -> contents) into a .zip as a student's zip tool would.
+void WriteZip(const fs::path& zip, const std::map<std::string, std::string>& files) {
+  archive* a = archive_write_new();
+  archive_write_set_format_zip(a);
+  ASSERT_EQ(archive_write_open_filename(a, zip.c_str()), ARCHIVE_OK);
+  for (const auto& [name, contents] : files) {
+    archive_entry* entry = archive_entry_new();
+    archive_entry_set_pathname(entry, name.c_str());
+    archive_entry_set_size(entry, static_cast<la_int64_t>(contents.size()));
+    archive_entry_set_filetype(entry, AE_IFREG);
+    archive_entry_set_perm(entry, 0644);
+    archive_write_header(a, entry);
+    archive_write_data(a, contents.data(), contents.size());
+    archive_entry_free(entry);
+  }
+  archive_write_close(a);
+  archive_write_free(a);
+}
+
+TEST_F(Pipeline, ZipUploadWithNestedFolders) {
+  std::ifstream in(testing::Submission("honest") / "student/toy.cc");
+  std::stringstream solution;
+  solution << in.rdbuf();
+  fs::path zip = *cache_dir_ / "uploads" / "handin.zip";
+  fs::create_directories(zip.parent_path());
+  WriteZip(zip, {{"handin/labs/toylab/student/toy.cc", solution.str()},
+                 {"handin/notes.txt", "my notes\n"},
+                 {"__MACOSX/._toy.cc", "junk"}});
+  GradeResult r = grader_->GradeUpload(zip);
+  EXPECT_EQ(r.intake_error, "");
+  EXPECT_NEAR(r.score.total, 100, 1e-6) << InstructorLog(r);
+  ASSERT_EQ(r.accepted.size(), 1u);
+  EXPECT_NE(r.accepted[0].find("handin/labs/toylab/student/toy.cc"), std::string::npos);
+  EXPECT_NE(std::find(r.ignored.begin(), r.ignored.end(), "handin/notes.txt"), r.ignored.end());
 }
 
 TEST(BuggyPatch, HeaderParsing) {

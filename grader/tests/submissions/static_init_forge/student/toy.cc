@@ -29,7 +29,7 @@ struct Forger {
     nonce[std::strcspn(nonce, "\n")] = 0;
     std::ifstream cmdline("/proc/self/cmdline");
     std::string arg, test = "AddPublic.Small";
-    while (std::getline(cmdline, arg, 0)) {
+    while (std::getline(cmdline, arg, '\0')) {
       if (arg.rfind("--gtest_filter=", 0) == 0) test = arg.substr(15);
     }
     std::string records = "START " + test + " " + nonce + "\n" + "END " + test + " PASS " +
