@@ -58,7 +58,7 @@ SandboxSpec BaseSpec(const BuildOptions& options) {
 
 // Runs one compiler/linker command; returns its output, and whether it succeeded.
 bool RunTool(SandboxSpec spec, std::string& log) {
-  RunResult result = RunSandboxedExclusively(spec);
+  RunResult result = RunSandboxed(spec);
   if (result.outcome == Outcome::kSetupFailed) {
     throw GraderFault("the sandbox could not run the compiler: " + result.detail +
                       " (check that bubblewrap is installed and the grader runs as root)");

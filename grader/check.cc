@@ -60,7 +60,7 @@ std::string ApplyPatch(const fs::path& solutions, const fs::path& patch, const f
                  {patch_dir.string(), "/labkit/patch", false}};
   spec.working_dir = "/labkit/src";
   spec.limits.wall_seconds = 30;
-  RunResult result = RunSandboxedExclusively(spec);
+  RunResult result = RunSandboxed(spec);
   if (result.ExitedCleanly()) return "";
   return Trim(result.stdout_data + result.stderr_data + " " + DescribeOutcome(result, spec.limits));
 }

@@ -13,13 +13,9 @@
 // only ever taken from the reference build, so a submission cannot hide tests.
 #include "grader/runner.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <string.h>
-#include <sys/file.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <random>
 #include <regex>
 #include <sstream>
@@ -124,22 +120,6 @@ void MakeWorkDir(const fs::path& dir) {
 }
 
 }  // namespace
-
-RunResult RunSandboxedExclusively(const SandboxSpec& spec) {
-  if (geteuid() != 0) return RunSandboxed(spec);  // no machine-wide kill without root
-  int fd = -1;
-  for (const char* path : {"/run/lock/labkit-sandbox.lock", "/tmp/labkit-sandbox.lock"}) {
-    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd >= 0) break;
-  }
-  if (fd >= 0) {
-    while (flock(fd, LOCK_EX) != 0 && errno == EINTR) {
-    }
-  }
-  RunResult result = RunSandboxed(spec);
-  if (fd >= 0) close(fd);  // releases the lock
-  return result;
-}
 
 std::vector<std::pair<std::string, std::string>> SanitizerEnvironment() {
   std::string code = std::to_string(kSanitizerExitCode);
@@ -265,7 +245,7 @@ std::vector<std::string> ListTests(const fs::path& trusted_binary, const RunOpti
   SandboxSpec spec = TestSpec(trusted_binary, options);
   spec.argv.push_back("--gtest_list_tests");
   spec.limits.output_bytes = std::max<std::uint64_t>(spec.limits.output_bytes, 4ULL << 20);
-  RunResult result = RunSandboxedExclusively(spec);
+  RunResult result = RunSandboxed(spec);
   std::error_code ec;
   fs::remove_all(options.work_dir, ec);
   if (!result.ExitedCleanly()) {
@@ -296,7 +276,7 @@ TestRun RunTest(const fs::path& binary, const std::string& test, const RunOption
   spec.inputs = {{nonce_fd, nonce + "\n"}};
   spec.outputs = {{result_fd}};
 
-  RunResult result = RunSandboxedExclusively(spec);
+  RunResult result = RunSandboxed(spec);
   std::error_code ec;
   fs::remove_all(options.work_dir, ec);
   run.stdout_data = std::move(result.stdout_data);

@@ -67,14 +67,6 @@ std::vector<std::string> ListTests(const std::filesystem::path& trusted_binary,
 TestRun RunTest(const std::filesystem::path& binary, const std::string& test,
                 const RunOptions& options, const std::optional<std::string>& reference_digest);
 
-// RunSandboxed, one run at a time on this machine. As root the sandbox ends
-// every run by killing all processes of its uid (65534), which would also kill
-// the runs of another grader working beside this one (e.g. two `labkit check`s)
-// and fail their tests for no fault of the submission. So every sandboxed run
-// of the grader goes through here and holds an exclusive lock on
-// /run/lock/labkit-sandbox.lock (or /tmp/labkit-sandbox.lock) while it runs.
-RunResult RunSandboxedExclusively(const SandboxSpec& spec);
-
 // The sanitizer settings every run uses (ASAN_OPTIONS and friends).
 std::vector<std::pair<std::string, std::string>> SanitizerEnvironment();
 

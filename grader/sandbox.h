@@ -17,18 +17,29 @@
 //   - Run the grader as root so the program can run as uid 65534 (RLIMIT_NPROC
 //     does not apply to root). Without root, the rlimits and bubblewrap still
 //     apply but the program keeps the grader's uid (weaker; see sandbox.cc).
-//   - Runs may overlap (one per worker thread) in bubblewrap mode. In the
-//     fallback, runs of one grader process take turns (RunSandboxed waits):
-//     as root the grader is a child subreaper, and the uid-65534 orphans
-//     reparented to it cannot be attributed to one of several runs. All
-//     sandboxes share uid 65534's RLIMIT_NPROC budget at the kernel's top
-//     level (a fork bomb in one run can make another run's fork() fail).
+//   - RunSandboxed may be called from several threads at once, but see
+//     "One run at a time per machine" below: as root the runs take turns.
+//     Without root, bubblewrap runs overlap; fallback runs of one grader
+//     process still take turns (the orphans reparented to the grader cannot
+//     be attributed to one of several runs).
 //   - Every Mount::host_path (and, in the fallback, argv[0]) must be reachable
 //     by uid 65534: e.g. a scratch directory under /tmp with mode 0755, not
 //     under /root. Writable mounts must be writable by uid 65534.
 //   - argv[0] is an absolute path inside the sandbox (no PATH search).
 //   - InputChannel data is written before the program starts, so it must fit in
 //     a pipe (up to /proc/sys/fs/pipe-max-size, usually 1 MiB).
+//
+// One run at a time per machine, as root. Every run (RunSandboxed and
+// RunSandboxedWith) holds an exclusive flock on /run/lock/labkit-sandbox.lock
+// (or /tmp/labkit-sandbox.lock) from before the program starts until its whole
+// process tree is killed and reaped. All sandboxes run as uid 65534, and
+// RLIMIT_NPROC counts every process of that uid on the machine: with two runs
+// at once (two graders, e.g. two `labkit check`s, or two worker threads), a
+// fork bomb or merely a busy build in one could make the other's fork() fail,
+// and the other's tests would fail for no fault of its submission. Threads of
+// one grader queue on a process-wide mutex before taking the flock, so
+// concurrent calls are serialised, never deadlocked. Without root there is no
+// uid 65534 to share and no lock is taken.
 #pragma once
 
 #include <cstdint>
