@@ -19,7 +19,11 @@ passed=0
 failed=0
 failures=()
 
-step() { printf '\n\e[1m=== %s\e[0m\n' "$*"; }
+if [[ -t 1 ]]; then
+  step() { printf '\n\e[1m=== %s\e[0m\n' "$*"; }
+else
+  step() { printf '\n=== %s\n' "$*"; }
+fi
 
 record() {  # record <ok:0|1> <name>
   if [[ "$1" == 0 ]]; then
