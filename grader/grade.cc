@@ -153,7 +153,12 @@ Grader::Grader(GradeOptions options) : options_(std::move(options)) {
   }
 }
 
-fs::path Grader::NewWorkDir(const std::string& what) {
+Grader::WorkDir::~WorkDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+Grader::WorkDir Grader::NewWorkDir(const std::string& what) {
   std::random_device random;
   fs::path dir = options_.cache_dir / "work" /
                  fmt::format("{}-{}-{:08x}", what, getpid(), static_cast<unsigned>(random()));
@@ -161,7 +166,7 @@ fs::path Grader::NewWorkDir(const std::string& what) {
   std::error_code ec;
   fs::permissions(options_.cache_dir / "work", fs::perms(0755), ec);
   fs::permissions(dir, fs::perms(0755), ec);
-  return dir;
+  return WorkDir(dir);
 }
 
 void Grader::LoadOrRunReference() {
@@ -195,7 +200,8 @@ void Grader::LoadOrRunReference() {
     }
   }
 
-  fs::path work = NewWorkDir("reference");
+  const WorkDir work_dir = NewWorkDir("reference");
+  const fs::path& work = work_dir.path();
   fs::path scratch = work / "src";
   for (const auto& file : lab_.student_files)
     CopyFile(options_.solutions_dir / file, scratch / file);
@@ -236,8 +242,6 @@ void Grader::LoadOrRunReference() {
     }
     reference_[suite.name] = std::move(ref);
   }
-  std::error_code ec;
-  fs::remove_all(work, ec);
 
   nlohmann::json j;
   j["key"] = key_text;
@@ -248,6 +252,7 @@ void Grader::LoadOrRunReference() {
   fs::path tmp = cache_file;
   tmp += fmt::format(".tmp{}", getpid());
   std::ofstream(tmp) << j.dump(2) << "\n";
+  std::error_code ec;  // a cache that cannot be written only costs a re-run next time
   fs::rename(tmp, cache_file, ec);
 }
 
@@ -335,8 +340,8 @@ GradeResult Grader::GradeScratch(const fs::path& scratch, GradeResult result) {
 }
 
 GradeResult Grader::GradeTree(const fs::path& tree) {
-  fs::path work = NewWorkDir("tree");
-  fs::path scratch = work / "src";
+  const WorkDir work = NewWorkDir("tree");
+  fs::path scratch = work.path() / "src";
   fs::create_directories(scratch);
   GradeResult result;
   for (const auto& file : lab_.student_files) {
@@ -345,46 +350,29 @@ GradeResult Grader::GradeTree(const fs::path& tree) {
       result.accepted.push_back(file);
     }
   }
-  try {
-    result = GradeScratch(scratch, std::move(result));
-  } catch (...) {
-    std::error_code ec;
-    fs::remove_all(work, ec);
-    throw;
-  }
-  std::error_code ec;
-  fs::remove_all(work, ec);
-  return result;
+  return GradeScratch(scratch, std::move(result));
 }
 
 GradeResult Grader::GradeUpload(const fs::path& upload) {
   auto start = std::chrono::steady_clock::now();
-  fs::path work = NewWorkDir("submission");
-  fs::path scratch = work / "src";
+  const WorkDir work = NewWorkDir("submission");
+  fs::path scratch = work.path() / "src";
   GradeResult result;
-  try {
-    IntakeResult intake = IntakeSubmission(upload, lab_.student_files, scratch);
-    fs::create_directories(scratch);
-    if (!intake.ok) {
-      result.intake_error = intake.error;
-    } else {
-      for (const auto& a : intake.accepted) {
-        const std::string& from = a.upload_path;
-        const std::string& to = a.lab_path;
-        result.accepted.push_back(
-            from.empty() || from == to ? to : fmt::format("{} (from {})", to, from));
-      }
-      for (const auto& i : intake.ignored) result.ignored.push_back(i);
-      for (const auto& m : intake.missing) result.missing.push_back(m);
+  IntakeResult intake = IntakeSubmission(upload, lab_.student_files, scratch);
+  fs::create_directories(scratch);
+  if (!intake.ok) {
+    result.intake_error = intake.error;
+  } else {
+    for (const auto& a : intake.accepted) {
+      const std::string& from = a.upload_path;
+      const std::string& to = a.lab_path;
+      result.accepted.push_back(from.empty() || from == to ? to
+                                                           : fmt::format("{} (from {})", to, from));
     }
-    result = GradeScratch(scratch, std::move(result));
-  } catch (...) {
-    std::error_code ec;
-    fs::remove_all(work, ec);
-    throw;
+    result.ignored = intake.ignored;
+    result.missing = intake.missing;
   }
-  std::error_code ec;
-  fs::remove_all(work, ec);
+  result = GradeScratch(scratch, std::move(result));
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }

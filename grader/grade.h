@@ -82,7 +82,20 @@ class Grader {
   const std::map<std::string, ReferenceSuite>& reference() const { return reference_; }
 
  private:
-  std::filesystem::path NewWorkDir(const std::string& what);
+  // A fresh directory under <cache-dir>/work, removed when it goes out of scope
+  // (also when grading throws).
+  class WorkDir {
+   public:
+    explicit WorkDir(std::filesystem::path path) : path_(std::move(path)) {}
+    ~WorkDir();
+    WorkDir(const WorkDir&) = delete;
+    WorkDir& operator=(const WorkDir&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+
+   private:
+    std::filesystem::path path_;
+  };
+  WorkDir NewWorkDir(const std::string& what);
   void LoadOrRunReference();
   GradeResult GradeScratch(const std::filesystem::path& scratch, GradeResult result);
   std::map<std::string, TestRun> RunSuite(const SuiteResult& suite,
