@@ -24,6 +24,7 @@
 #include "frames/code.h"
 #include "frames/frame.h"
 #include "frames/vm.h"
+#include "labs/frames/tests/programs.h"
 
 namespace {
 
@@ -45,41 +46,8 @@ struct Workload {
 // def down(n): return 0 if n == 0 else down(n - 1) + 1
 Program MakeProgram() {
   ProgramBuilder b;
-  b.Function("fib", 1)
-      .Line(1)
-      .LoadFast(0)
-      .LoadConst(2)
-      .Lt()
-      .JumpIfFalse("recurse")
-      .LoadFast(0)
-      .ReturnValue()
-      .Label("recurse")
-      .LoadFast(0)
-      .LoadConst(1)
-      .Sub()
-      .Call("fib", 1)
-      .LoadFast(0)
-      .LoadConst(2)
-      .Sub()
-      .Call("fib", 1)
-      .Add()
-      .ReturnValue();
-  b.Function("down", 1)
-      .Line(2)
-      .LoadFast(0)
-      .LoadConst(0)
-      .Eq()
-      .JumpIfFalse("recurse")
-      .LoadConst(0)
-      .ReturnValue()
-      .Label("recurse")
-      .LoadFast(0)
-      .LoadConst(1)
-      .Sub()
-      .Call("down", 1)
-      .LoadConst(1)
-      .Add()
-      .ReturnValue();
+  frames::programs::DefFib(b, 1);
+  frames::programs::DefDown(b, 2);
   return b.Build();
 }
 

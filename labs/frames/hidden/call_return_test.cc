@@ -5,6 +5,7 @@
 
 #include "frames/vm.h"
 #include "labkit/observe.h"
+#include "labs/frames/tests/programs.h"
 
 namespace frames {
 namespace {
@@ -161,24 +162,7 @@ TEST(CallReturn, LocalsAreZeroEvenOnReusedMemory) {
 
 TEST(CallReturn, Fibonacci) {
   ProgramBuilder b;
-  b.Function("fib", 1)
-      .LoadFast(0)
-      .LoadConst(2)
-      .Lt()
-      .JumpIfFalse("recurse")
-      .LoadFast(0)
-      .ReturnValue()
-      .Label("recurse")
-      .LoadFast(0)
-      .LoadConst(1)
-      .Sub()
-      .Call("fib", 1)
-      .LoadFast(0)
-      .LoadConst(2)
-      .Sub()
-      .Call("fib", 1)
-      .Add()
-      .ReturnValue();
+  programs::DefFib(b, 1);
   Program p = b.Build();
   ThreadState ts;
   EXPECT_EQ(LABKIT_OBSERVE(Eval(ts, p, "fib", {22})), 17711);

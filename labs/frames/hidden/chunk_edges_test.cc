@@ -9,6 +9,7 @@
 
 #include "frames/vm.h"
 #include "labkit/observe.h"
+#include "labs/frames/tests/programs.h"
 
 namespace frames {
 namespace {
@@ -250,24 +251,7 @@ TEST(ChunkEdges, FramesNeverMove) {
 TEST(ChunkEdges, TinyChunksThroughTheInterpreter) {
   // fib with chunks of 64 bytes (5 slots of data): nearly every call takes a chunk.
   ProgramBuilder b;
-  b.Function("fib", 1)
-      .LoadFast(0)
-      .LoadConst(2)
-      .Lt()
-      .JumpIfFalse("recurse")
-      .LoadFast(0)
-      .ReturnValue()
-      .Label("recurse")
-      .LoadFast(0)
-      .LoadConst(1)
-      .Sub()
-      .Call("fib", 1)
-      .LoadFast(0)
-      .LoadConst(2)
-      .Sub()
-      .Call("fib", 1)
-      .Add()
-      .ReturnValue();
+  programs::DefFib(b, 1);
   Program p = b.Build();
   ThreadState ts(64);
   EXPECT_EQ(LABKIT_OBSERVE(Eval(ts, p, "fib", {18})), 2584);

@@ -2,16 +2,15 @@
 // 7). Each test runs the VM on a thread whose C stack is only 256 KiB: any C recursion per
 // Python frame (in calls, unwinding, tracebacks or frame walking) overflows it and crashes.
 #include <gtest/gtest.h>
-#include <pthread.h>
 
 #include <cstdint>
-#include <exception>
 #include <functional>
 #include <stdexcept>
 #include <string>
 
 #include "frames/vm.h"
 #include "labkit/observe.h"
+#include "labs/frames/tests/programs.h"
 
 namespace frames {
 namespace {
@@ -20,29 +19,26 @@ constexpr std::size_t kSmallCStack = std::size_t{256} * 1024;
 
 // Runs `body` on a new thread with a kSmallCStack-byte C stack and rethrows what it threw.
 void RunOnSmallStack(const std::function<void()>& body) {
-  struct Job {
-    const std::function<void()>* body;
-    std::exception_ptr error;
-  } job{&body, nullptr};
-  pthread_attr_t attr;
-  ASSERT_EQ(pthread_attr_init(&attr), 0);
-  ASSERT_EQ(pthread_attr_setstacksize(&attr, kSmallCStack), 0);
-  pthread_t thread;
-  auto start = [](void* arg) -> void* {
-    auto* j = static_cast<Job*>(arg);
-    try {
-      (*j->body)();
-    } catch (...) {
-      j->error = std::current_exception();
-    }
-    return nullptr;
-  };
-  ASSERT_EQ(pthread_create(&thread, &attr, start, &job), 0);
-  pthread_join(thread, nullptr);
-  pthread_attr_destroy(&attr);
-  if (job.error) {
-    std::rethrow_exception(job.error);
-  }
+  programs::RunWithCStack(kSmallCStack, body);
+}
+
+// def <name>(n): return <base> if n == 0 else <other>(n - 1)
+void DefParity(ProgramBuilder& b, const std::string& name, int line, Value base,
+               const std::string& other) {
+  b.Function(name, 1)
+      .Line(line)
+      .LoadFast(0)
+      .LoadConst(0)
+      .Eq()
+      .JumpIfFalse("recurse")
+      .LoadConst(base)
+      .ReturnValue()
+      .Label("recurse")
+      .LoadFast(0)
+      .LoadConst(1)
+      .Sub()
+      .Call(other, 1)
+      .ReturnValue();
 }
 
 // def sum_to(n): return 0 if n == 0 else n + sum_to(n - 1)      (line 5)
@@ -52,52 +48,11 @@ void RunOnSmallStack(const std::function<void()>& body) {
 // def is_odd(n): return 0 if n == 0 else is_even(n - 1)          (line 9)
 Program MakeProgram() {
   ProgramBuilder b;
-  b.Function("sum_to", 1)
-      .Line(5)
-      .LoadFast(0)
-      .LoadConst(0)
-      .Eq()
-      .JumpIfFalse("recurse")
-      .LoadConst(0)
-      .ReturnValue()
-      .Label("recurse")
-      .LoadFast(0)
-      .LoadFast(0)
-      .LoadConst(1)
-      .Sub()
-      .Call("sum_to", 1)
-      .Add()
-      .ReturnValue();
-  b.Function("forever", 1).Line(6).LoadFast(0).LoadConst(1).Add().Call("forever", 1).ReturnValue();
-  b.Function("main", 0).Line(7).LoadConst(0).Call("forever", 1).ReturnValue();
-  b.Function("is_even", 1)
-      .Line(8)
-      .LoadFast(0)
-      .LoadConst(0)
-      .Eq()
-      .JumpIfFalse("recurse")
-      .LoadConst(1)
-      .ReturnValue()
-      .Label("recurse")
-      .LoadFast(0)
-      .LoadConst(1)
-      .Sub()
-      .Call("is_odd", 1)
-      .ReturnValue();
-  b.Function("is_odd", 1)
-      .Line(9)
-      .LoadFast(0)
-      .LoadConst(0)
-      .Eq()
-      .JumpIfFalse("recurse")
-      .LoadConst(0)
-      .ReturnValue()
-      .Label("recurse")
-      .LoadFast(0)
-      .LoadConst(1)
-      .Sub()
-      .Call("is_even", 1)
-      .ReturnValue();
+  programs::DefSumTo(b, 5);
+  programs::DefForever(b, 6);
+  programs::DefCallWithZero(b, "main", 7, "forever");
+  DefParity(b, "is_even", 8, 1, "is_odd");
+  DefParity(b, "is_odd", 9, 0, "is_even");
   return b.Build();
 }
 

@@ -6,6 +6,7 @@
 
 #include "frames/vm.h"
 #include "labkit/observe.h"
+#include "labs/frames/tests/programs.h"
 
 namespace frames {
 namespace {
@@ -16,25 +17,10 @@ namespace {
 // def sum_to(n): return 0 if n == 0 else n + sum_to(n - 1)      (line 5)
 Program MakeProgram() {
   ProgramBuilder b;
-  b.Function("add", 2).Line(1).LoadFast(0).LoadFast(1).Add().ReturnValue();
-  b.Function("sub", 2).Line(2).LoadFast(0).LoadFast(1).Sub().ReturnValue();
-  b.Function("main", 0).Line(3).LoadConst(10).LoadConst(3).Call("sub", 2).ReturnValue();
-  b.Function("sum_to", 1)
-      .Line(5)
-      .LoadFast(0)
-      .LoadConst(0)
-      .Eq()
-      .JumpIfFalse("recurse")
-      .LoadConst(0)
-      .ReturnValue()
-      .Label("recurse")
-      .LoadFast(0)
-      .LoadFast(0)
-      .LoadConst(1)
-      .Sub()
-      .Call("sum_to", 1)
-      .Add()
-      .ReturnValue();
+  programs::DefAdd(b, 1);
+  programs::DefSub(b, 2);
+  programs::DefMainCallingSub(b, 3);
+  programs::DefSumTo(b, 5);
   return b.Build();
 }
 

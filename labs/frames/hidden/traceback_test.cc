@@ -1,11 +1,14 @@
 // Hidden tests: tracebacks, captured from the frame chain and printed as CPython prints them.
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "frames/vm.h"
 #include "labkit/observe.h"
+#include "labs/frames/tests/programs.h"
 
 namespace frames {
 namespace {
@@ -44,10 +47,10 @@ Program MakeProgram() {
       .Line(32)
       .LoadFast(0)
       .Raise();
-  b.Function("forever", 1).Line(6).LoadFast(0).LoadConst(1).Add().Call("forever", 1).ReturnValue();
-  b.Function("spin", 0).Line(40).LoadConst(0).Call("forever", 1).ReturnValue();
-  b.Function("ping", 1).Line(50).LoadFast(0).LoadConst(1).Add().Call("pong", 1).ReturnValue();
-  b.Function("pong", 1).Line(60).LoadFast(0).LoadConst(1).Add().Call("ping", 1).ReturnValue();
+  programs::DefForever(b, 6);
+  programs::DefCallWithZero(b, "spin", 40, "forever");
+  programs::DefPassOn(b, "ping", 50, "pong");
+  programs::DefPassOn(b, "pong", 60, "ping");
   return b.Build();
 }
 
@@ -59,15 +62,34 @@ std::string Text(const std::vector<TracebackEntry>& entries) {
   return out;
 }
 
+// Runs `function` on `ts` and returns the Format() of the `Error` it raises ("" if it returns).
+template <typename Error>
+std::string FormatRaised(ThreadState& ts, const Program& p, std::string_view function,
+                         std::initializer_list<Value> args = {}) {
+  std::string text;
+  try {
+    Eval(ts, p, function, args);
+  } catch (const Error& e) {
+    text = e.Format();
+  }
+  return text;
+}
+
+// The exact text of the RecursionError raised in spin(): spin, the first three forever frames,
+// then `collapsed` (the "[Previous line repeated ...]" line, if any).
+std::string SpinTraceback(const std::string& collapsed) {
+  return "Traceback (most recent call last):\n"
+         "  File \"<labkit>\", line 40, in spin\n"
+         "  File \"<labkit>\", line 6, in forever\n"
+         "  File \"<labkit>\", line 6, in forever\n"
+         "  File \"<labkit>\", line 6, in forever\n" +
+         collapsed + "RecursionError: maximum recursion depth exceeded\n";
+}
+
 TEST(Tracebacks, RaiseThroughThreeFramesExactText) {
   Program p = MakeProgram();
   ThreadState ts;
-  std::string text;
-  try {
-    Eval(ts, p, "main");
-  } catch (const RuntimeError& e) {
-    text = e.Format();
-  }
+  std::string text = FormatRaised<RuntimeError>(ts, p, "main");
   EXPECT_EQ(LABKIT_OBSERVE(text),
             "Traceback (most recent call last):\n"
             "  File \"<labkit>\", line 12, in main\n"
@@ -105,71 +127,31 @@ TEST(Tracebacks, RecursionCollapsedAfterThree) {
   Program p = MakeProgram();
   ThreadState ts;
   ts.SetRecursionLimit(10);
-  std::string text;
-  try {
-    Eval(ts, p, "spin");
-  } catch (const RecursionError& e) {
-    text = e.Format();
-  }
-  EXPECT_EQ(LABKIT_OBSERVE(text),
-            "Traceback (most recent call last):\n"
-            "  File \"<labkit>\", line 40, in spin\n"
-            "  File \"<labkit>\", line 6, in forever\n"
-            "  File \"<labkit>\", line 6, in forever\n"
-            "  File \"<labkit>\", line 6, in forever\n"
-            "  [Previous line repeated 6 more times]\n"
-            "RecursionError: maximum recursion depth exceeded\n");
+  std::string text = FormatRaised<RecursionError>(ts, p, "spin");
+  EXPECT_EQ(LABKIT_OBSERVE(text), SpinTraceback("  [Previous line repeated 6 more times]\n"));
 }
 
 TEST(Tracebacks, OneMoreTimeIsSingular) {
   Program p = MakeProgram();
   ThreadState ts;
   ts.SetRecursionLimit(5);  // spin + 4 forever
-  std::string text;
-  try {
-    Eval(ts, p, "spin");
-  } catch (const RecursionError& e) {
-    text = e.Format();
-  }
-  EXPECT_EQ(LABKIT_OBSERVE(text),
-            "Traceback (most recent call last):\n"
-            "  File \"<labkit>\", line 40, in spin\n"
-            "  File \"<labkit>\", line 6, in forever\n"
-            "  File \"<labkit>\", line 6, in forever\n"
-            "  File \"<labkit>\", line 6, in forever\n"
-            "  [Previous line repeated 1 more time]\n"
-            "RecursionError: maximum recursion depth exceeded\n");
+  std::string text = FormatRaised<RecursionError>(ts, p, "spin");
+  EXPECT_EQ(LABKIT_OBSERVE(text), SpinTraceback("  [Previous line repeated 1 more time]\n"));
 }
 
 TEST(Tracebacks, RunOfExactlyThreeIsNotCollapsed) {
   Program p = MakeProgram();
   ThreadState ts;
   ts.SetRecursionLimit(4);  // spin + 3 forever
-  std::string text;
-  try {
-    Eval(ts, p, "spin");
-  } catch (const RecursionError& e) {
-    text = e.Format();
-  }
-  EXPECT_EQ(LABKIT_OBSERVE(text),
-            "Traceback (most recent call last):\n"
-            "  File \"<labkit>\", line 40, in spin\n"
-            "  File \"<labkit>\", line 6, in forever\n"
-            "  File \"<labkit>\", line 6, in forever\n"
-            "  File \"<labkit>\", line 6, in forever\n"
-            "RecursionError: maximum recursion depth exceeded\n");
+  std::string text = FormatRaised<RecursionError>(ts, p, "spin");
+  EXPECT_EQ(LABKIT_OBSERVE(text), SpinTraceback(""));
 }
 
 TEST(Tracebacks, MutualRecursionIsNotCollapsed) {
   Program p = MakeProgram();
   ThreadState ts;
   ts.SetRecursionLimit(6);
-  std::string text;
-  try {
-    Eval(ts, p, "ping", {0});
-  } catch (const RecursionError& e) {
-    text = e.Format();
-  }
+  std::string text = FormatRaised<RecursionError>(ts, p, "ping", {0});
   EXPECT_EQ(LABKIT_OBSERVE(text),
             "Traceback (most recent call last):\n"
             "  File \"<labkit>\", line 50, in ping\n"

@@ -8,6 +8,7 @@
 
 #include "frames/vm.h"
 #include "labkit/observe.h"
+#include "labs/frames/tests/programs.h"
 
 namespace frames {
 namespace {
@@ -34,22 +35,7 @@ Program MakeProgram() {
       .Sub()
       .Call("dive", 1)
       .ReturnValue();
-  b.Function("fact", 1)
-      .Line(4)
-      .LoadFast(0)
-      .LoadConst(2)
-      .Lt()
-      .JumpIfFalse("recurse")
-      .LoadConst(1)
-      .ReturnValue()
-      .Label("recurse")
-      .LoadFast(0)
-      .LoadFast(0)
-      .LoadConst(1)
-      .Sub()
-      .Call("fact", 1)
-      .Mul()
-      .ReturnValue();
+  programs::DefFact(b, 4);
   // A frame of 400 slots: with 1 KiB chunks every call takes a chunk of 4 KiB.
   b.Function("fat", 1, 300)
       .Line(30)

@@ -7,6 +7,7 @@
 
 #include "frames/vm.h"
 #include "labkit/observe.h"
+#include "labs/frames/tests/programs.h"
 
 namespace frames {
 namespace {
@@ -19,42 +20,12 @@ namespace {
 // def forever(n): return forever(n + 1)
 Program MakeProgram() {
   ProgramBuilder b;
-  b.Function("add", 2).Line(1).LoadFast(0).LoadFast(1).Add().ReturnValue();
-  b.Function("sub", 2).Line(2).LoadFast(0).LoadFast(1).Sub().ReturnValue();
-  b.Function("main", 0).Line(3).LoadConst(10).LoadConst(3).Call("sub", 2).ReturnValue();
-  b.Function("fact", 1)
-      .Line(4)
-      .LoadFast(0)
-      .LoadConst(2)
-      .Lt()
-      .JumpIfFalse("recurse")
-      .LoadConst(1)
-      .ReturnValue()
-      .Label("recurse")
-      .LoadFast(0)
-      .LoadFast(0)
-      .LoadConst(1)
-      .Sub()
-      .Call("fact", 1)
-      .Mul()
-      .ReturnValue();
-  b.Function("sum_to", 1)
-      .Line(5)
-      .LoadFast(0)
-      .LoadConst(0)
-      .Eq()
-      .JumpIfFalse("recurse")
-      .LoadConst(0)
-      .ReturnValue()
-      .Label("recurse")
-      .LoadFast(0)
-      .LoadFast(0)
-      .LoadConst(1)
-      .Sub()
-      .Call("sum_to", 1)
-      .Add()
-      .ReturnValue();
-  b.Function("forever", 1).Line(6).LoadFast(0).LoadConst(1).Add().Call("forever", 1).ReturnValue();
+  programs::DefAdd(b, 1);
+  programs::DefSub(b, 2);
+  programs::DefMainCallingSub(b, 3);
+  programs::DefFact(b, 4);
+  programs::DefSumTo(b, 5);
+  programs::DefForever(b, 6);
   return b.Build();
 }
 

@@ -1,0 +1,102 @@
+#include "labs/frames/tests/programs.h"
+
+#include <pthread.h>
+
+#include <exception>
+#include <stdexcept>
+
+namespace frames::programs {
+
+void DefAdd(ProgramBuilder& b, int line) {
+  b.Function("add", 2).Line(line).LoadFast(0).LoadFast(1).Add().ReturnValue();
+}
+
+void DefSub(ProgramBuilder& b, int line) {
+  b.Function("sub", 2).Line(line).LoadFast(0).LoadFast(1).Sub().ReturnValue();
+}
+
+void DefMainCallingSub(ProgramBuilder& b, int line) {
+  b.Function("main", 0).Line(line).LoadConst(10).LoadConst(3).Call("sub", 2).ReturnValue();
+}
+
+// One C++ statement per Python statement: the test, the early return, then the recursion.
+
+void DefFact(ProgramBuilder& b, int line) {
+  FunctionBuilder& f = b.Function("fact", 1).Line(line);
+  f.LoadFast(0).LoadConst(2).Lt().JumpIfFalse("recurse");  // if n < 2:
+  f.LoadConst(1).ReturnValue();                            //     return 1
+  f.Label("recurse");                                      // return n * fact(n - 1)
+  f.LoadFast(0).LoadFast(0).LoadConst(1).Sub().Call("fact", 1).Mul().ReturnValue();
+}
+
+void DefSumTo(ProgramBuilder& b, int line) {
+  FunctionBuilder& f = b.Function("sum_to", 1).Line(line);
+  f.LoadFast(0).LoadConst(0).Eq().JumpIfFalse("recurse");  // if n == 0:
+  f.LoadConst(0).ReturnValue();                            //     return 0
+  f.Label("recurse");                                      // return n + sum_to(n - 1)
+  f.LoadFast(0).LoadFast(0).LoadConst(1).Sub().Call("sum_to", 1).Add().ReturnValue();
+}
+
+void DefFib(ProgramBuilder& b, int line) {
+  FunctionBuilder& f = b.Function("fib", 1).Line(line);
+  f.LoadFast(0).LoadConst(2).Lt().JumpIfFalse("recurse");  // if n < 2:
+  f.LoadFast(0).ReturnValue();                             //     return n
+  f.Label("recurse");                                      // return fib(n - 1) + fib(n - 2)
+  f.LoadFast(0).LoadConst(1).Sub().Call("fib", 1);
+  f.LoadFast(0).LoadConst(2).Sub().Call("fib", 1).Add().ReturnValue();
+}
+
+void DefDown(ProgramBuilder& b, int line) {
+  FunctionBuilder& f = b.Function("down", 1).Line(line);
+  f.LoadFast(0).LoadConst(0).Eq().JumpIfFalse("recurse");  // if n == 0:
+  f.LoadConst(0).ReturnValue();                            //     return 0
+  f.Label("recurse");                                      // return down(n - 1) + 1
+  f.LoadFast(0).LoadConst(1).Sub().Call("down", 1).LoadConst(1).Add().ReturnValue();
+}
+
+void DefPassOn(ProgramBuilder& b, const std::string& name, int line, const std::string& callee) {
+  b.Function(name, 1).Line(line).LoadFast(0).LoadConst(1).Add().Call(callee, 1).ReturnValue();
+}
+
+void DefForever(ProgramBuilder& b, int line) { DefPassOn(b, "forever", line, "forever"); }
+
+void DefCallWithZero(ProgramBuilder& b, const std::string& name, int line,
+                     const std::string& callee) {
+  b.Function(name, 0).Line(line).LoadConst(0).Call(callee, 1).ReturnValue();
+}
+
+void RunWithCStack(std::size_t stack_bytes, const std::function<void()>& body) {
+  struct Job {
+    const std::function<void()>* body;
+    std::exception_ptr error;
+  } job{&body, nullptr};
+  pthread_attr_t attr;
+  if (pthread_attr_init(&attr) != 0) {
+    throw std::runtime_error("pthread_attr_init failed");
+  }
+  if (pthread_attr_setstacksize(&attr, stack_bytes) != 0) {
+    pthread_attr_destroy(&attr);
+    throw std::runtime_error("pthread_attr_setstacksize failed");
+  }
+  auto start = [](void* arg) -> void* {
+    auto* j = static_cast<Job*>(arg);
+    try {
+      (*j->body)();
+    } catch (...) {
+      j->error = std::current_exception();
+    }
+    return nullptr;
+  };
+  pthread_t thread;
+  if (pthread_create(&thread, &attr, start, &job) != 0) {
+    pthread_attr_destroy(&attr);
+    throw std::runtime_error("pthread_create failed");
+  }
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&attr);
+  if (job.error) {
+    std::rethrow_exception(job.error);
+  }
+}
+
+}  // namespace frames::programs
