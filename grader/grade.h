@@ -20,9 +20,12 @@
 namespace labkit::grader {
 
 struct GradeOptions {
-  std::filesystem::path lab_dir;        // labs/<id> (lab.json, student/ skeleton, buggy/)
-  std::filesystem::path solutions_dir;  // solutions/<id>
-  KitFiles kit_files;                   // where the kits' files are
+  std::filesystem::path lab_dir;  // labs/<id> (lab.json, student/ skeleton, buggy/)
+  // solutions/<id>. Empty in a student's own repository (./labkit export): then
+  // the tests are listed from the skeleton, no observation digests are checked,
+  // and suites without a kit (the hidden tests) are left out, with a note.
+  std::filesystem::path solutions_dir;
+  KitFiles kit_files;                                 // where the kits' files are
   std::map<std::string, std::filesystem::path> kits;  // suite name -> <suite>_kit.kit.json
   // Staged kits, the reference cache and scratch trees. Everything the sandbox
   // mounts lives here, so uid 65534 must be able to reach it (not under /root).
@@ -51,6 +54,7 @@ struct GradeResult {
   std::vector<std::string> accepted;  // "student/x.cc" or "student/x.cc (from a/b/x.cc)"
   std::vector<std::string> ignored;   // files of the upload not used
   std::vector<std::string> missing;   // allow-listed files not found: the skeleton's used
+  std::vector<std::string> notes;     // said to the student, e.g. suites not run here
   std::vector<SuiteResult> suites;    // in lab.json order
   std::vector<std::vector<std::string>> assignment;  // rubric item -> tests
   Score score;
@@ -97,6 +101,8 @@ class Grader {
   };
   WorkDir NewWorkDir(const std::string& what);
   void LoadOrRunReference();
+  void ListTestsOfSkeleton();
+  void LeaveOutSuitesWithoutKits();
   GradeResult GradeScratch(const std::filesystem::path& scratch, GradeResult result);
   std::map<std::string, TestRun> RunSuite(const SuiteResult& suite,
                                           const std::filesystem::path& work,
@@ -108,6 +114,7 @@ class Grader {
   std::map<std::string, ReferenceSuite> reference_;
   std::map<std::string, const RubricItem*> item_of_test_;  // "suite/test" -> item
   std::vector<std::vector<std::string>> assignment_;
+  std::vector<std::string> notes_;  // copied into every GradeResult
 };
 
 }  // namespace labkit::grader

@@ -59,8 +59,9 @@ struct CommonOptions {
 void AddCommon(CLI::App* app, CommonOptions& o) {
   app->add_option("--lab", o.lab, "the lab's directory, e.g. labs/frames (holds lab.json)")
       ->required();
-  app->add_option("--solutions", o.solutions, "the reference files, e.g. solutions/frames")
-      ->required();
+  app->add_option("--solutions", o.solutions,
+                  "the reference files, e.g. solutions/frames (leave out in a student's "
+                  "repository: public tests only, listed from the skeleton)");
   auto* exec = app->add_option("--execroot", o.execroot,
                                "Bazel's execution root, where kit files are found by exec path "
                                "(`bazel info execution_root`)");
@@ -203,6 +204,9 @@ int main(int argc, char** argv) {
       GradeOptions options;
       try {
         options = MakeGradeOptions(check_options);
+        if (options.solutions_dir.empty()) {
+          throw CLI::ValidationError("--solutions", "check needs the reference solution");
+        }
       } catch (const CLI::Error& e) {
         std::cerr << "labkit-grader check: " << e.what() << "\n";
         return 2;

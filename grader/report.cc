@@ -116,6 +116,7 @@ std::string BuildErrorsForStudent(const GradeResult& r) {
 std::string FilesSection(const GradeResult& r) {
   std::string out;
   if (!r.intake_error.empty()) out += "Upload rejected: " + r.intake_error + "\n";
+  for (const auto& note : r.notes) out += "Note: " + note + "\n";
   if (!r.accepted.empty()) {
     out += "Graded files:\n";
     for (const auto& a : r.accepted) out += "  " + a + "\n";
