@@ -6,7 +6,8 @@
 #      UBSan (tests tagged "tsan" under ThreadSanitizer instead): the grader's own
 #      tests and each lab's public and hidden tests;
 #   3. `./labkit check` for every lab: reference 100, skeleton 0, buggy variants caught;
-#   4. the bundled example submissions grade as their expected.txt says.
+#   4. the bundled example submissions grade as their expected.txt says;
+#   5. a student repository made by `./labkit export` grades public tests on its own.
 #
 # It ends with "N passed, N failed", counting GoogleTest cases from Bazel's test
 # logs plus one per check and per example, and exits non-zero if anything failed.
@@ -108,6 +109,24 @@ for expected in examples/*/*/expected.txt; do
   rm -f "$results"
   record $((status | check)) "example $dir"
 done
+
+# A student's repository: exported without solutions or hidden tests, built from
+# the student's own files, graded on the public tests only (and saying so).
+if [[ -d examples/frames/complete ]]; then
+  step "Student repository: ./labkit export, then grade a complete solution there"
+  student_root="$(mktemp -d)"
+  chmod 0755 "$student_root"
+  results="$(mktemp)"
+  expected="$(mktemp)"
+  printf 'score 100\noutput-contains not in this repository\n' >"$expected"
+  ./labkit export "$student_root/repo" &&
+    cp examples/frames/complete/student/*.cc "$student_root/repo/labs/frames/student/" &&
+    (cd "$student_root/repo" && ./labkit grade frames labs/frames --results "$results" --color never) &&
+    python3 tools/check_example.py "$results" "$expected"
+  record $? "student repository (export + grade)"
+  (cd "$student_root/repo" 2>/dev/null && bazel shutdown >/dev/null 2>&1)
+  rm -rf "$student_root" "$results" "$expected"
+fi
 
 bazel shutdown >/dev/null 2>&1 || true
 
