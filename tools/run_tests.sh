@@ -68,7 +68,7 @@ run_bazel_tests() {  # run_bazel_tests <description> <bazel test args...>
   local logs
   logs="$(bazel info "$@" bazel-testlogs 2>/dev/null | tail -n 1)"
   rm -rf "$logs"
-  bazel test --keep_going "$@" //...
+  bazel test --keep_going --build_tests_only "$@" //...
   local status=$?
   # Exit 4: no test targets matched the filters. Any other non-zero status with
   # no failing test log (e.g. a build error) counts as one failure.
