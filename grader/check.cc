@@ -18,6 +18,7 @@
 #include <random>
 #include <sstream>
 
+#include "grader/files.h"
 #include "grader/report.h"
 #include "grader/runner.h"
 #include "grader/sandbox.h"
@@ -145,10 +146,7 @@ bool RunSelfCheck(Grader& grader, std::ostream& out, bool color) {
   std::sort(patches.begin(), patches.end());
   if (patches.empty()) out << "note    no known-buggy variants (labs/<id>/buggy/*.patch)\n";
   for (const auto& patch : patches) {
-    std::ifstream in(patch);
-    std::stringstream text;
-    text << in.rdbuf();
-    BuggyVariant variant = ParseBuggyPatch(patch, text.str());
+    BuggyVariant variant = ParseBuggyPatch(patch, ReadWholeFile(patch).value_or(""));
     std::string name = patch.filename().string();
     std::vector<std::string> problems;
     for (const auto& item : variant.caught_by) {

@@ -28,6 +28,7 @@
 #include <sstream>
 #include <thread>
 
+#include "grader/files.h"
 #include "grader/intake.h"
 
 namespace labkit::grader {
@@ -65,13 +66,6 @@ void CheckReachable(const fs::path& dir) {
 void CopyFile(const fs::path& from, const fs::path& to) {
   fs::create_directories(to.parent_path());
   fs::copy_file(from, to, fs::copy_options::overwrite_existing);
-}
-
-std::string ReadFile(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // Work dirs are named <what>-<pid>-<random>; those of graders that died (killed,
@@ -241,7 +235,7 @@ void Grader::LoadOrRunReference() {
 
   if (fs::exists(cache_file)) {
     try {
-      auto j = nlohmann::json::parse(ReadFile(cache_file));
+      auto j = nlohmann::json::parse(ReadWholeFile(cache_file).value_or(""));
       for (const auto& suite : lab_.suites) {
         const auto& s = j.at("suites").at(suite.name);
         ReferenceSuite ref;

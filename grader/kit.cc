@@ -22,6 +22,8 @@
 #include <random>
 #include <sstream>
 
+#include "grader/files.h"
+
 namespace labkit::grader {
 namespace fs = std::filesystem;
 namespace {
@@ -113,11 +115,9 @@ class Sha256 {
 };
 
 std::string ReadWhole(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw KitError(fmt::format("cannot read {}", file.string()));
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  std::optional<std::string> text = ReadWholeFile(file);
+  if (!text) throw KitError(fmt::format("cannot read {}", file.string()));
+  return *std::move(text);
 }
 
 std::vector<std::string> StringList(const nlohmann::json& j, const char* key,

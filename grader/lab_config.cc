@@ -16,6 +16,8 @@
 #include <set>
 #include <sstream>
 
+#include "grader/files.h"
+
 namespace labkit::grader {
 namespace {
 
@@ -234,12 +236,11 @@ LabConfig LoadLabConfig(const std::filesystem::path& path) {
   if (std::filesystem::is_directory(path, ec) || path.extension() != ".json") {
     file = path / "lab.json";
   }
-  std::ifstream in(file, std::ios::binary);
-  if (!in)
+  std::optional<std::string> text = ReadWholeFile(file);
+  if (!text) {
     throw LabConfigError(fmt::format("{}: cannot read it (does the lab exist?)", file.string()));
-  std::stringstream text;
-  text << in.rdbuf();
-  return ParseLabConfig(text.str(), file.string());
+  }
+  return ParseLabConfig(*text, file.string());
 }
 
 Limits TestLimits(const LabConfig& lab, const RubricItem& item) {

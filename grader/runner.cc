@@ -62,11 +62,6 @@ std::string RandomHex(size_t bytes) {
   return out;
 }
 
-std::string SignalName(int signal) {
-  const char* abbrev = sigabbrev_np(signal);
-  return abbrev ? fmt::format("SIG{}", abbrev) : fmt::format("signal {}", signal);
-}
-
 std::string FormatSeconds(double seconds) {
   return seconds == static_cast<long>(seconds) ? fmt::format("{}", static_cast<long>(seconds))
                                                : fmt::format("{:.1f}", seconds);

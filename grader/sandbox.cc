@@ -280,11 +280,6 @@ std::string FormatBytes(std::uint64_t bytes) {
   return text;
 }
 
-std::string SignalName(int signal) {
-  const char* abbrev = sigabbrev_np(signal);
-  return abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(signal);
-}
-
 // Sets outcome, exit_code and signal from the state of a finished run.
 void Classify(const RunState& state, Isolation isolation, const Limits& limits, RunResult& result) {
   if (state.limit_hit) {
@@ -543,6 +538,11 @@ RunResult RunSandboxed(const SandboxSpec& spec) { return Run(spec, DetectIsolati
 
 RunResult RunSandboxedWith(const SandboxSpec& spec, Isolation isolation) {
   return Run(spec, isolation);
+}
+
+std::string SignalName(int signal) {
+  const char* abbrev = sigabbrev_np(signal);
+  return abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(signal);
 }
 
 std::string DescribeOutcome(const RunResult& result, const Limits& limits) {

@@ -150,6 +150,9 @@ RunResult RunSandboxed(const SandboxSpec& spec);
 // (socket() fails with EACCES for every family but AF_UNIX, in both modes).
 RunResult RunSandboxedWith(const SandboxSpec& spec, Isolation isolation);
 
+// "SIGSEGV" for 11, or "signal N" for a number with no name.
+std::string SignalName(int signal);
+
 // One sentence for an outcome, e.g. "timed out after 10.0 s of wall-clock time",
 // "killed: used more than 1024 MiB of memory", "printed more than 256 KiB on
 // stdout; output truncated", "exited with status 3", "killed by SIGSEGV".
