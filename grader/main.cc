@@ -146,6 +146,11 @@ int main(int argc, char** argv) {
       app.add_subcommand("plan", "print the kits a lab needs: <suite> <config> <kit label>");
   plan->add_option("--lab", plan_lab, "the lab's directory, e.g. labs/frames")->required();
 
+  std::string files_lab;
+  auto* files = app.add_subcommand(
+      "files", "print a lab's allow-listed student files, one per line (what `submit` zips)");
+  files->add_option("--lab", files_lab, "the lab's directory, e.g. labs/frames")->required();
+
   CommonOptions grade_options;
   std::string submission, results_path, instructor_log;
   bool instructor = false;
@@ -179,6 +184,10 @@ int main(int argc, char** argv) {
         std::cout << fmt::format("{} {} {}\n", suite.name,
                                  suite.config.empty() ? "-" : suite.config, suite.kit);
       }
+      return 0;
+    }
+    if (files->parsed()) {
+      for (const auto& file : LoadLabConfig(files_lab).student_files) std::cout << file << "\n";
       return 0;
     }
     if (grade->parsed()) {

@@ -70,6 +70,12 @@ TEST(Cli, PlanPrintsOneLinePerSuite) {
             "hidden sanitize //grader/tests/toylab/hidden:hidden_kit\n");
 }
 
+TEST(Cli, FilesPrintsTheAllowList) {
+  Output o = Cli("files --lab " + Quote(testing::ToyLab().string()));
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(o.out, "student/toy.cc\n");
+}
+
 TEST(Cli, HelpHasExamples) {
   Output o = Cli("--help");
   EXPECT_EQ(o.status, 0);
