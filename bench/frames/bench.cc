@@ -15,12 +15,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "bench/common/cpython_side.h"
 #include "frames/code.h"
 #include "frames/frame.h"
 #include "frames/vm.h"
@@ -74,15 +73,6 @@ Workload Deep(int depth, int times) {
           static_cast<std::int64_t>(depth + 1) * times};
 }
 
-double Median(std::vector<double> v) {
-  if (v.empty()) {
-    return 0;
-  }
-  std::sort(v.begin(), v.end());
-  std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 // ns per call of one repetition through the labkit VM.
 double RunLabkit(ThreadState& ts, const Program& program, const Workload& w) {
   const int index = program.IndexOf(w.function);
@@ -98,85 +88,12 @@ double RunLabkit(ThreadState& ts, const Program& program, const Workload& w) {
          static_cast<double>(w.calls);
 }
 
-bool Exists(const std::string& path) { return std::ifstream(path).good(); }
-
-// bench/frames/fib.py in this binary's runfiles.
-std::string FindScript(const char* argv0) {
-  std::vector<std::string> candidates;
-  if (const char* dir = std::getenv("RUNFILES_DIR")) {
-    candidates.push_back(std::string(dir) + "/labkit/bench/frames/fib.py");
-  }
-  candidates.push_back("bench/frames/fib.py");  // bazel run starts in the runfiles tree
-  candidates.push_back(std::string(argv0) + ".runfiles/labkit/bench/frames/fib.py");
-  for (const std::string& c : candidates) {
-    if (Exists(c)) {
-      return c;
-    }
-  }
-  return "";
-}
-
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  }
-  return out + "'";
-}
-
-// Runs fib.py; returns ns per call for each repetition of each workload (by name).
-std::map<std::string, std::vector<double>> RunCPython(const std::string& python,
-                                                      const std::string& script, int reps,
-                                                      const std::vector<Workload>& workloads,
-                                                      std::string& version) {
-  std::map<std::string, std::vector<double>> results;
-  {
-    std::string cmd = Quote(python) + " -c 'import sys; print(sys.version.split()[0])' 2>&1";
-    if (FILE* p = popen(cmd.c_str(), "r")) {
-      char buf[256];
-      if (std::fgets(buf, sizeof buf, p) != nullptr) {
-        version = buf;
-      }
-      pclose(p);
-      while (!version.empty() && (version.back() == '\n' || version.back() == '\r')) {
-        version.pop_back();
-      }
-    }
-  }
-  std::string cmd = Quote(python) + " " + Quote(script) + " " + std::to_string(reps);
-  for (const Workload& w : workloads) {
-    cmd += " " + w.name;
-  }
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (pipe == nullptr) {
-    return results;
-  }
-  char line[512];
-  while (std::fgets(line, sizeof line, pipe) != nullptr) {
-    std::istringstream in(line);
-    std::string name;
-    long long calls = 0;
-    double ns = 0;
-    if (in >> name >> calls >> ns) {
-      results[name].push_back(ns);
-    }
-  }
-  pclose(pipe);
-  return results;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   (void)argc;
-  int reps = 7;
-  if (const char* r = std::getenv("LABKIT_BENCH_REPS")) {
-    reps = std::max(1, std::atoi(r));
-  }
-  std::string python = "python3";
-  if (const char* p = std::getenv("LABKIT_PYTHON")) {
-    python = p;
-  }
+  const labkit::bench::Settings settings = labkit::bench::SettingsFromEnv();
+  const int reps = settings.reps;
 
   const std::vector<Workload> workloads = {Fib(25), Fib(27), Deep(900, 200)};
   const Program program = MakeProgram();
@@ -200,31 +117,23 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  std::string version;
-  std::string script = FindScript(argv[0]);
-  std::map<std::string, std::vector<double>> cpython;
-  if (script.empty()) {
-    std::printf("bench/frames/fib.py not found in the runfiles: CPython column skipped\n");
-  } else {
-    cpython = RunCPython(python, script, reps, workloads, version);
-    if (cpython.empty()) {
-      std::printf("could not run %s: CPython column skipped\n", python.c_str());
-    }
-  }
-  std::printf("CPython: %s %s\n\n", python.c_str(),
-              version.empty() ? "(not run)" : version.c_str());
+  std::vector<std::string> names;
+  for (const Workload& w : workloads) names.push_back(w.name);
+  const labkit::bench::CPythonColumn cpython =
+      labkit::bench::RunCPythonColumn(argv[0], settings, "bench/frames/fib.py", names);
+  std::printf("CPython: %s %s\n\n", settings.python.c_str(),
+              cpython.version.empty() ? "(not run)" : cpython.version.c_str());
 
   std::printf("%-16s %10s %16s %17s %20s\n", "workload", "calls", "labkit ns/call",
               "CPython ns/call", "ratio labkit/CPython");
   for (const Workload& w : workloads) {
-    double ours = Median(labkit[w.name]);
-    auto it = cpython.find(w.name);
-    if (it == cpython.end() || it->second.empty()) {
+    double ours = labkit::bench::Median(labkit[w.name]);
+    double theirs = cpython.MedianOf(w.name);
+    if (theirs < 0) {
       std::printf("%-16s %10lld %16.2f %17s %20s\n", w.label.c_str(),
                   static_cast<long long>(w.calls), ours, "-", "-");
       continue;
     }
-    double theirs = Median(it->second);
     std::printf("%-16s %10lld %16.2f %17.2f %20.3f\n", w.label.c_str(),
                 static_cast<long long>(w.calls), ours, theirs, ours / theirs);
   }

@@ -20,12 +20,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "bench/common/cpython_side.h"
 #include "refcount/object.h"
 #include "refcount/objects.h"
 #include "refcount/ref.h"
@@ -99,15 +98,6 @@ std::int64_t Nested(std::int64_t n) {
   return n;
 }
 
-double Median(std::vector<double> v) {
-  if (v.empty()) {
-    return 0;
-  }
-  std::sort(v.begin(), v.end());
-  std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 double TimeOnce(const Workload& w) {
   auto start = std::chrono::steady_clock::now();
   std::int64_t ops = w.run(w.n);
@@ -117,86 +107,12 @@ double TimeOnce(const Workload& w) {
          static_cast<double>(ops);
 }
 
-bool Exists(const std::string& path) { return std::ifstream(path).good(); }
-
-std::string FindScript(const char* argv0) {
-  std::vector<std::string> candidates;
-  if (const char* dir = std::getenv("RUNFILES_DIR")) {
-    candidates.push_back(std::string(dir) + "/labkit/bench/refcount/churn.py");
-  }
-  candidates.push_back("bench/refcount/churn.py");  // bazel run starts in the runfiles tree
-  candidates.push_back(std::string(argv0) + ".runfiles/labkit/bench/refcount/churn.py");
-  for (const std::string& c : candidates) {
-    if (Exists(c)) {
-      return c;
-    }
-  }
-  return "";
-}
-
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  }
-  return out + "'";
-}
-
-std::string PythonVersion(const std::string& python) {
-  std::string version;
-  std::string cmd = Quote(python) + " -c 'import sys; print(sys.version.split()[0])' 2>&1";
-  if (FILE* p = popen(cmd.c_str(), "r")) {
-    char buf[256];
-    if (std::fgets(buf, sizeof buf, p) != nullptr) {
-      version = buf;
-    }
-    pclose(p);
-  }
-  while (!version.empty() && (version.back() == '\n' || version.back() == '\r')) {
-    version.pop_back();
-  }
-  return version;
-}
-
-// Runs churn.py; returns ns per operation for each repetition of each workload (by name).
-std::map<std::string, std::vector<double>> RunCPython(const std::string& python,
-                                                      const std::string& script, int reps,
-                                                      const std::vector<Workload>& workloads) {
-  std::map<std::string, std::vector<double>> results;
-  std::string cmd = Quote(python) + " " + Quote(script) + " " + std::to_string(reps);
-  for (const Workload& w : workloads) {
-    cmd += " " + w.name;
-  }
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (pipe == nullptr) {
-    return results;
-  }
-  char line[512];
-  while (std::fgets(line, sizeof line, pipe) != nullptr) {
-    std::istringstream in(line);
-    std::string name;
-    long long ops = 0;
-    double ns = 0;
-    if (in >> name >> ops >> ns) {
-      results[name].push_back(ns);
-    }
-  }
-  pclose(pipe);
-  return results;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   (void)argc;
-  int reps = 7;
-  if (const char* r = std::getenv("LABKIT_BENCH_REPS")) {
-    reps = std::max(1, std::atoi(r));
-  }
-  std::string python = "python3";
-  if (const char* p = std::getenv("LABKIT_PYTHON")) {
-    python = p;
-  }
+  const labkit::bench::Settings settings = labkit::bench::SettingsFromEnv();
+  const int reps = settings.reps;
 
   const std::vector<Workload> workloads = {
       {"assign:5000000", "b = a", Assign, 5000000},
@@ -229,32 +145,23 @@ int main(int argc, char** argv) {
                 static_cast<long long>(refcount::LiveObjects() - live_before));
   }
 
-  std::string script = FindScript(argv[0]);
-  std::map<std::string, std::vector<double>> cpython;
-  std::string version;
-  if (script.empty()) {
-    std::printf("bench/refcount/churn.py not found in the runfiles: CPython column skipped\n");
-  } else {
-    version = PythonVersion(python);
-    cpython = RunCPython(python, script, reps, workloads);
-    if (cpython.empty()) {
-      std::printf("could not run %s: CPython column skipped\n", python.c_str());
-    }
-  }
-  std::printf("CPython: %s %s\n\n", python.c_str(),
-              version.empty() ? "(not run)" : version.c_str());
+  std::vector<std::string> names;
+  for (const Workload& w : workloads) names.push_back(w.name);
+  const labkit::bench::CPythonColumn cpython =
+      labkit::bench::RunCPythonColumn(argv[0], settings, "bench/refcount/churn.py", names);
+  std::printf("CPython: %s %s\n\n", settings.python.c_str(),
+              cpython.version.empty() ? "(not run)" : cpython.version.c_str());
 
   std::printf("%-16s %10s %14s %15s %20s\n", "workload", "operations", "labkit ns/op",
               "CPython ns/op", "ratio labkit/CPython");
   for (const Workload& w : workloads) {
-    double ours = Median(labkit[w.name]);
-    auto it = cpython.find(w.name);
-    if (it == cpython.end() || it->second.empty()) {
+    double ours = labkit::bench::Median(labkit[w.name]);
+    double theirs = cpython.MedianOf(w.name);
+    if (theirs < 0) {
       std::printf("%-16s %10lld %14.2f %15s %20s\n", w.label.c_str(), static_cast<long long>(w.n),
                   ours, "-", "-");
       continue;
     }
-    double theirs = Median(it->second);
     std::printf("%-16s %10lld %14.2f %15.2f %20.3f\n", w.label.c_str(), static_cast<long long>(w.n),
                 ours, theirs, ours / theirs);
   }
