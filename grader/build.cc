@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include <regex>
 #include <sstream>
 
 #include "grader/runner.h"
@@ -74,7 +75,50 @@ bool RunTool(SandboxSpec spec, std::string& log) {
   return false;
 }
 
+std::string SourceOf(const std::string& object) {
+  std::string name = object;
+  if (name.starts_with(std::string(kSandboxOutDir) + "/")) {
+    name = name.substr(std::string(kSandboxOutDir).size() + 1);
+  }
+  if (name.starts_with("obj/")) name = name.substr(4);
+  if (name.ends_with(".o")) name = name.substr(0, name.size() - 2) + ".cc";
+  return name;
+}
+
 }  // namespace
+
+const std::vector<std::string>& BuiltinForbiddenSymbols() {
+  static const std::vector<std::string> patterns = {
+      R"(^labkit::ReportFraction\b)",  // the harness's scoring and observations
+      R"(^labkit::ObserveText\b)",
+      R"(^labkit::Observe<)",
+      R"(^labkit::harness::)",  // the harness's internals
+      R"(^testing::)",          // GoogleTest: the tests' machinery, not the student's
+      R"(^main$)",
+      R"(^\w+_reference::)",                       // a lab's private copy of its reference
+      R"(^(dlsym|dlvsym|dlopen|dlmopen)(@.*)?$)",  // finding any of the above by name
+  };
+  return patterns;
+}
+
+std::optional<ForbiddenSymbol> FindForbiddenSymbol(std::string_view nm_output,
+                                                   const std::vector<std::string>& patterns) {
+  std::vector<std::regex> compiled;
+  for (const auto& p : patterns) compiled.emplace_back(p, std::regex::ECMAScript);
+  // "file:value type name": value is 16 hex digits (ELF64), or blank for undefined symbols.
+  static const std::regex line_format(R"(^([^:]+):[0-9a-fA-F ]{16} (\S) (.+)$)");
+  std::istringstream in{std::string(nm_output)};
+  std::string line;
+  std::smatch m;
+  while (std::getline(in, line)) {
+    if (!std::regex_match(line, m, line_format)) continue;
+    std::string name = m[3];
+    for (size_t i = 0; i < compiled.size(); ++i) {
+      if (std::regex_search(name, compiled[i])) return ForbiddenSymbol{m[1], name, patterns[i]};
+    }
+  }
+  return std::nullopt;
+}
 
 std::string TrimCompilerOutput(std::string_view log, size_t max_lines, size_t max_bytes) {
   std::string text(log);
@@ -137,6 +181,49 @@ BuildResult BuildTestBinary(const StagedKit& kit, const fs::path& source_root,
       return build;
     }
     objects.push_back(sandbox_object);
+  }
+
+  // The symbols the objects define and use (nm, in the sandbox: an object file made from
+  // untrusted source is untrusted input too).
+  {
+    SandboxSpec spec = BaseSpec(options);
+    spec.mounts = {{out_dir.string(), kSandboxOutDir, true}};
+    spec.working_dir = kSandboxOutDir;
+    spec.argv = {"/usr/bin/nm", "-C", "-A"};
+    spec.argv.insert(spec.argv.end(), objects.begin(), objects.end());
+    RunResult result = RunSandboxed(spec);
+    if (result.outcome == Outcome::kSetupFailed) {
+      throw GraderFault("the sandbox could not run nm: " + result.detail);
+    }
+    if (!result.ExitedCleanly()) {
+      build.stage = "symbols";
+      build.log += result.stderr_data;
+      build.errors =
+          "nm could not read the compiled objects:\n" + TrimCompilerOutput(result.stderr_data);
+      return build;
+    }
+    std::vector<std::string> patterns = BuiltinForbiddenSymbols();
+    patterns.insert(patterns.end(), options.forbidden_symbols.begin(),
+                    options.forbidden_symbols.end());
+    const std::string& listing = result.stdout_data;
+    std::optional<ForbiddenSymbol> found;
+    try {
+      found = FindForbiddenSymbol(listing, patterns);
+    } catch (const std::regex_error& e) {
+      throw GraderFault(std::string("a forbidden_symbols pattern is not a valid regex: ") +
+                        e.what());
+    }
+    if (found) {
+      build.stage = "symbols";
+      build.errors = fmt::format(
+          "{}: uses or defines `{}`, which submissions may not (it matches the forbidden "
+          "pattern {}): student code must not call the grader's harness, GoogleTest, or a "
+          "lab's private reference.\n",
+          found->file.empty() ? "a student file" : SourceOf(found->file), found->symbol,
+          found->pattern);
+      build.log += build.errors;
+      return build;
+    }
   }
 
   SandboxSpec spec = BaseSpec(options);

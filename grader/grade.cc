@@ -202,7 +202,7 @@ void Grader::ListTestsOfSkeleton() {
     const StagedKit& kit = kits_.at(suite.name);
     BuildResult build =
         BuildTestBinary(kit, scratch, lab_.student_files, work.path() / ("build-" + suite.name),
-                        {CompileSeconds(lab_)});
+                        BuildOptionsFor(lab_));
     if (!build.ok) {
       throw GraderFault(fmt::format("the skeleton in {} does not build with the {} kit:\n{}",
                                     options_.lab_dir.string(), suite.name, build.errors));
@@ -260,7 +260,7 @@ void Grader::LoadOrRunReference() {
     SuiteResult built;
     built.suite = &suite;
     built.build = BuildTestBinary(kit, scratch, lab_.student_files, work / ("build-" + suite.name),
-                                  {CompileSeconds(lab_)});
+                                  BuildOptionsFor(lab_));
     if (!built.build.ok) {
       throw GraderFault(fmt::format(
           "the reference solution ({}) does not build with the {} kit ({} failed):\n{}",
@@ -369,7 +369,7 @@ GradeResult Grader::GradeScratch(const fs::path& scratch, GradeResult result) {
     s.suite = &lab_.suites[&suite - lab_.suites.data()];
     if (result.intake_error.empty()) {
       s.build = BuildTestBinary(kits_.at(suite.name), scratch, lab_.student_files,
-                                work / ("build-" + suite.name), {CompileSeconds(lab_)});
+                                work / ("build-" + suite.name), BuildOptionsFor(lab_));
       if (s.build.ok) {
         s.runs = RunSuite(s, work, &reference_.at(suite.name).digests);
         for (const auto& [name, run] : s.runs) {

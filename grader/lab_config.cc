@@ -13,6 +13,7 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -137,7 +138,7 @@ LabConfig ParseLabConfig(std::string_view json_text, std::string_view source) {
   }
   r.CheckKeys(root, "(top level)",
               {"id", "title", "order", "handout", "student_files", "suites", "limits",
-               "skeleton_max_score", "rubric"});
+               "skeleton_max_score", "rubric", "forbidden_symbols"});
   LabConfig lab;
   lab.id = r.String(root, "(top level)", "id", true);
   if (lab.id.empty()) r.Fail("id", "must not be empty");
@@ -156,6 +157,16 @@ LabConfig ParseLabConfig(std::string_view json_text, std::string_view source) {
     if (!SafeRelativePath(file)) r.Fail(where, "must be a relative path without . or ..");
     if (!file.ends_with(".cc")) r.Fail(where, "students edit .cc files only");
     if (!seen_files.insert(file).second) r.Fail(where, "listed twice: " + file);
+  }
+  lab.forbidden_symbols = r.Strings(root, "(top level)", "forbidden_symbols", false);
+  for (size_t i = 0; i < lab.forbidden_symbols.size(); ++i) {
+    std::string where = fmt::format("forbidden_symbols[{}]", i);
+    if (lab.forbidden_symbols[i].empty()) r.Fail(where, "must not be empty");
+    try {
+      std::regex check(lab.forbidden_symbols[i], std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+      r.Fail(where, std::string("not a valid regular expression: ") + e.what());
+    }
   }
   lab.limits = r.Limits(root, "");
   lab.skeleton_max_score = r.Number(root, "(top level)", "skeleton_max_score", false).value_or(0);
@@ -258,5 +269,12 @@ Limits TestLimits(const LabConfig& lab, const RubricItem& item) {
 }
 
 double CompileSeconds(const LabConfig& lab) { return lab.limits.compile_seconds.value_or(120); }
+
+BuildOptions BuildOptionsFor(const LabConfig& lab) {
+  BuildOptions options;
+  options.compile_seconds = CompileSeconds(lab);
+  options.forbidden_symbols = lab.forbidden_symbols;
+  return options;
+}
 
 }  // namespace labkit::grader

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "grader/build.h"
 #include "grader/sandbox.h"
 
 namespace labkit::grader {
@@ -56,6 +57,9 @@ struct LabConfig {
   LimitsSpec limits;
   double skeleton_max_score = 0;
   std::vector<RubricItem> rubric;
+  // Extra symbol patterns a submission's objects may neither define nor use (ECMAScript
+  // regexes over demangled names, on top of the grader's built-in list; grader/build.h).
+  std::vector<std::string> forbidden_symbols;
 
   const SuiteConfig* FindSuite(std::string_view name) const;
   double TotalPoints() const;
@@ -73,5 +77,8 @@ Limits TestLimits(const LabConfig& lab, const RubricItem& item);
 
 // Seconds allowed to compile one file (lab "compile_seconds", default 120).
 double CompileSeconds(const LabConfig& lab);
+
+// How to build a submission of `lab`: its compile limit and its forbidden symbols.
+BuildOptions BuildOptionsFor(const LabConfig& lab);
 
 }  // namespace labkit::grader

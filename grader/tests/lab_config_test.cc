@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <regex>
 #include <string>
+#include <vector>
 
 namespace labkit::grader {
 namespace {
@@ -56,6 +59,57 @@ TEST(LabConfig, ItemLimitsOverrideLabLimitsOverrideDefaults) {
   Limits b = TestLimits(lab, lab.rubric[1]);
   EXPECT_DOUBLE_EQ(b.wall_seconds, 60);
   EXPECT_DOUBLE_EQ(CompileSeconds(lab), 120);
+}
+
+TEST(LabConfig, ForbiddenSymbolsAreOptionalRegexes) {
+  EXPECT_TRUE(ParseLabConfig(kGood, "lab.json").forbidden_symbols.empty());
+  LabConfig lab =
+      ParseLabConfig(Replace(kGood, R"("order": 1,)",
+                             R"("order": 1, "forbidden_symbols": ["^toy_ref::", "secret"],)"),
+                     "lab.json");
+  EXPECT_EQ(lab.forbidden_symbols, (std::vector<std::string>{"^toy_ref::", "secret"}));
+  BuildOptions options = BuildOptionsFor(lab);
+  EXPECT_EQ(options.forbidden_symbols, lab.forbidden_symbols);
+  EXPECT_EQ(options.compile_seconds, 120);
+  std::string bad = ErrorOf(
+      Replace(kGood, R"("order": 1,)", R"("order": 1, "forbidden_symbols": ["(unclosed"],)"));
+  EXPECT_NE(bad.find("forbidden_symbols[0]"), std::string::npos) << bad;
+  EXPECT_NE(bad.find("not a valid regular expression"), std::string::npos) << bad;
+  EXPECT_NE(ErrorOf(Replace(kGood, R"("order": 1,)", R"("order": 1, "forbidden_symbols": [3],)"))
+                .find("expected a string"),
+            std::string::npos);
+}
+
+TEST(ForbiddenSymbols, BuiltinPatternsCatchTheHarnessNotTheSkeleton) {
+  const std::vector<std::string>& builtin = BuiltinForbiddenSymbols();
+  auto find = [&](const std::string& nm) { return FindForbiddenSymbol(nm, builtin); };
+  // What a skeleton and an honest solution use: allowed.
+  EXPECT_FALSE(
+      find("/o/obj/student/a.o:                 U labkit::NotImplemented::"
+           "NotImplemented(std::__cxx11::basic_string<char> const&)\n"
+           "/o/obj/student/a.o:0000000000000000 T toy::Add(int, int)\n"
+           "/o/obj/student/a.o:                 U memcpy\n"
+           "/o/obj/student/a.o:0000000000000000 V typeinfo for labkit::NotImplemented\n"));
+  for (const char* symbol :
+       {"labkit::ReportFraction(double)",
+        "labkit::ObserveText(std::basic_string_view<char, "
+        "std::char_traits<char> >, std::basic_string_view<char, "
+        "std::char_traits<char> >)",
+        "labkit::Observe<int>(std::basic_string_view<char>, int const&)",
+        "labkit::harness::CurrentTest()", "testing::Test::Run()", "main",
+        "pymalloc_reference::Allocator::Malloc(unsigned long)", "dlsym", "dlsym@GLIBC_2.34"}) {
+    std::string nm = std::string("/o/obj/student/b.o:                 U ") + symbol + "\n";
+    std::optional<ForbiddenSymbol> found = find(nm);
+    ASSERT_TRUE(found.has_value()) << symbol;
+    EXPECT_EQ(found->symbol, symbol);
+    EXPECT_EQ(found->file, "/o/obj/student/b.o");
+  }
+  // Defined, not only used, is caught too; so is a lab's own pattern.
+  std::optional<ForbiddenSymbol> defined =
+      FindForbiddenSymbol("/o/x.o:0000000000000010 T toy::secret_answer()\n", {"^toy::secret_"});
+  ASSERT_TRUE(defined.has_value());
+  EXPECT_EQ(defined->pattern, "^toy::secret_");
+  EXPECT_THROW(FindForbiddenSymbol("/o/x.o:                 U f\n", {"("}), std::regex_error);
 }
 
 TEST(LabConfig, NotJson) { EXPECT_NE(ErrorOf("{").find("not valid JSON"), std::string::npos); }

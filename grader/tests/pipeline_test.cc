@@ -191,6 +191,30 @@ TEST_F(Pipeline, CompileErrorIsAResult) {
   EXPECT_NE(json.find("student/toy.cc:6:"), std::string::npos);
 }
 
+TEST_F(Pipeline, CallingTheHarnessIsRejectedAtBuild) {
+  const GradeResult& r = Grade("report_fraction_call");
+  EXPECT_FALSE(r.Compiled());
+  EXPECT_EQ(r.score.total, 0);
+  const SuiteResult* failed = r.FirstBuildFailure();
+  ASSERT_NE(failed, nullptr);
+  EXPECT_EQ(failed->build.stage, "symbols");
+  EXPECT_NE(failed->build.errors.find("student/toy.cc: uses or defines `labkit::ReportFraction"),
+            std::string::npos)
+      << failed->build.errors;
+  EXPECT_EQ(failed->build.errors.find("/labkit/"), std::string::npos) << failed->build.errors;
+}
+
+TEST_F(Pipeline, CallingAPrivateReferenceIsRejectedAtBuild) {
+  const GradeResult& r = Grade("reference_call");
+  EXPECT_FALSE(r.Compiled());
+  EXPECT_EQ(r.score.total, 0);
+  const SuiteResult* failed = r.FirstBuildFailure();
+  ASSERT_NE(failed, nullptr);
+  EXPECT_EQ(failed->build.stage, "symbols");
+  EXPECT_NE(failed->build.errors.find("toylab_reference::Add(int, int)"), std::string::npos)
+      << failed->build.errors;
+}
+
 TEST_F(Pipeline, MissingFileUsesTheSkeleton) {
   const GradeResult& r = Grade("missing_file");
   EXPECT_EQ(r.missing, std::vector<std::string>{"student/toy.cc"});
