@@ -208,7 +208,7 @@ void Grader::ListTestsOfSkeleton() {
                                     options_.lab_dir.string(), suite.name, build.errors));
     }
     RunOptions list_options;
-    list_options.address_sanitizer = kit.manifest.UsesAddressSanitizer();
+    list_options.no_address_space_limit = kit.manifest.ReservesHugeAddressSpace();
     list_options.work_dir = work.path() / "list";
     reference_[suite.name].tests = ListTests(build.binary, list_options);
   }
@@ -267,7 +267,7 @@ void Grader::LoadOrRunReference() {
           options_.solutions_dir.string(), suite.name, built.build.stage, built.build.errors));
     }
     RunOptions list_options;
-    list_options.address_sanitizer = kit.manifest.UsesAddressSanitizer();
+    list_options.no_address_space_limit = kit.manifest.ReservesHugeAddressSpace();
     list_options.work_dir = work / "list";
     ReferenceSuite ref;
     ref.tests = ListTests(built.build.binary, list_options);
@@ -309,7 +309,7 @@ std::map<std::string, TestRun> Grader::RunSuite(const SuiteResult& suite, const 
                                                 const std::map<std::string, std::string>* digests) {
   const std::string& name = suite.suite->name;
   const auto& tests = reference_.at(name).tests;
-  bool asan = kits_.at(name).manifest.UsesAddressSanitizer();
+  bool huge_address_space = kits_.at(name).manifest.ReservesHugeAddressSpace();
   std::vector<TestRun> runs(tests.size());
   std::atomic<size_t> next{0};
   auto worker = [&](int id) {
@@ -319,7 +319,7 @@ std::map<std::string, TestRun> Grader::RunSuite(const SuiteResult& suite, const 
       // Before the rubric is checked (the reference run) use the lab's limits.
       static const RubricItem kNoItem;
       options.limits = TestLimits(lab_, item != item_of_test_.end() ? *item->second : kNoItem);
-      options.address_sanitizer = asan;
+      options.no_address_space_limit = huge_address_space;
       options.work_dir = work / fmt::format("run-{}-{}", name, id);
       std::optional<std::string> digest;
       if (digests) {

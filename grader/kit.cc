@@ -191,10 +191,11 @@ void MakeReadableTree(const fs::path& dir) {
 
 }  // namespace
 
-bool KitManifest::UsesAddressSanitizer() const {
+bool KitManifest::ReservesHugeAddressSpace() const {
   for (const auto& flags : {compile_flags, link_flags}) {
     for (const auto& flag : flags) {
-      if (flag.starts_with("-fsanitize=") && flag.find("address") != std::string::npos) {
+      if (flag.starts_with("-fsanitize=") && (flag.find("address") != std::string::npos ||
+                                              flag.find("thread") != std::string::npos)) {
         return true;
       }
     }

@@ -39,8 +39,10 @@ struct KitManifest {
   std::vector<std::string> link_flags;
   std::map<std::string, std::string> short_paths;  // exec path -> runfiles path
 
-  // The kit's code is built with AddressSanitizer (then RLIMIT_AS must stay off).
-  bool UsesAddressSanitizer() const;
+  // The kit's code is built with AddressSanitizer or ThreadSanitizer. Both reserve
+  // terabytes of address space at fixed places for their shadow memory, so RLIMIT_AS must
+  // stay off (memory is then held by the RSS watchdog).
+  bool ReservesHugeAddressSpace() const;
 };
 
 KitManifest ParseKitManifest(std::string_view json_text, std::string_view source);

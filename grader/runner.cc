@@ -103,7 +103,7 @@ SandboxSpec TestSpec(const fs::path& binary, const RunOptions& options) {
               {"GTEST_COLOR", "no"}};
   for (auto& e : SanitizerEnvironment()) spec.env.push_back(e);
   spec.limits = options.limits;
-  if (options.address_sanitizer) spec.limits.limit_address_space = false;
+  if (options.no_address_space_limit) spec.limits.limit_address_space = false;
   return spec;
 }
 

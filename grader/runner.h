@@ -54,7 +54,7 @@ struct TestRun {
 
 struct RunOptions {
   Limits limits;
-  bool address_sanitizer = false;  // the binary uses ASan: no RLIMIT_AS
+  bool no_address_space_limit = false;  // ASan/TSan binary: no RLIMIT_AS
   std::filesystem::path work_dir;  // scratch space for this run (created, then removed)
 };
 

@@ -42,10 +42,12 @@ TEST(ParseKitManifest, SanitizerDetection) {
   auto kit = ParseKitManifest(
       R"({"compiler": "gcc", "linker": "gcc", "compile_flags": ["-O1", "-fsanitize=address,undefined"]})",
       "k");
-  EXPECT_TRUE(kit.UsesAddressSanitizer());
+  EXPECT_TRUE(kit.ReservesHugeAddressSpace());
   kit = ParseKitManifest(
       R"({"compiler": "gcc", "linker": "gcc", "compile_flags": ["-fsanitize=thread"]})", "k");
-  EXPECT_FALSE(kit.UsesAddressSanitizer());
+  EXPECT_TRUE(kit.ReservesHugeAddressSpace());
+  kit = ParseKitManifest(R"({"compiler": "gcc", "linker": "gcc", "compile_flags": ["-O2"]})", "k");
+  EXPECT_FALSE(kit.ReservesHugeAddressSpace());
 }
 
 // A fake execroot with a public and a hidden header and a symlinked archive.

@@ -271,7 +271,7 @@ bool KitsUseAddressSanitizer() {
                return s.str();
              }(),
              "public_kit")
-      .UsesAddressSanitizer();
+      .ReservesHugeAddressSpace();
 }
 
 TEST_F(Pipeline, UseAfterFreeIsReportedByAddressSanitizer) {

@@ -6,25 +6,27 @@
 
 #define PYMALLOC_LIKELY(x) __builtin_expect(!!(x), 1)
 #define PYMALLOC_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define PYMALLOC_INLINE inline __attribute__((always_inline))
+#define PYMALLOC_COLD __attribute__((noinline, cold))
 
 namespace pymalloc {
 namespace {
 
-Block*& NextFree(Block* block) { return *reinterpret_cast<Block**>(block); }
+PYMALLOC_INLINE Block*& NextFree(Block* block) { return *reinterpret_cast<Block**>(block); }
 
 // ---- The radix tree (rule 8) ----------------------------------------------------------
 
 constexpr std::uintptr_t kAddressMask = (std::uintptr_t{1} << kAddressBits) - 1;
 constexpr std::uintptr_t kArenaMask = (std::uintptr_t{1} << kRadixArenaBits) - 1;
 
-unsigned TopIndex(std::uintptr_t p) {
+PYMALLOC_INLINE unsigned TopIndex(std::uintptr_t p) {
   return ((p & kAddressMask) >> (kRadixArenaBits + kMapBotBits + kMapMidBits)) &
          ((1u << kMapTopBits) - 1);
 }
-unsigned MidIndex(std::uintptr_t p) {
+PYMALLOC_INLINE unsigned MidIndex(std::uintptr_t p) {
   return ((p & kAddressMask) >> (kRadixArenaBits + kMapBotBits)) & ((1u << kMapMidBits) - 1);
 }
-unsigned BotIndex(std::uintptr_t p) {
+PYMALLOC_INLINE unsigned BotIndex(std::uintptr_t p) {
   return ((p & kAddressMask) >> kRadixArenaBits) & ((1u << kMapBotBits) - 1);
 }
 
@@ -44,7 +46,7 @@ RadixBottom* MapGet(Allocator& a, std::uintptr_t p, bool create) {
   return bottom;
 }
 
-const RadixBottom* MapFind(const Allocator& a, std::uintptr_t p) {
+PYMALLOC_INLINE const RadixBottom* MapFind(const Allocator& a, std::uintptr_t p) {
   const RadixMid* mid = a.arena_map_root.ptrs[TopIndex(p)];
   if (mid == nullptr) return nullptr;
   return mid->ptrs[MidIndex(p)];
@@ -71,7 +73,7 @@ bool MapMarkUsed(Allocator& a, std::uintptr_t base, bool used) {
   return true;
 }
 
-bool MapIsUsed(const Allocator& a, std::uintptr_t p) {
+PYMALLOC_INLINE bool MapIsUsed(const Allocator& a, std::uintptr_t p) {
   const RadixBottom* n = MapFind(a, p);
   if (n == nullptr) return false;
   const ArenaCoverage& slot = n->arenas[BotIndex(p)];
@@ -79,10 +81,41 @@ bool MapIsUsed(const Allocator& a, std::uintptr_t p) {
   return tail < slot.tail_lo || (slot.tail_hi != 0 && tail >= slot.tail_hi);
 }
 
+// Rule 7: the arena-index check (p may be a raw block: its "pool header" is garbage).
+PYMALLOC_INLINE bool ArenaIndexOwns(const Allocator& a, const void* p) {
+  auto at = reinterpret_cast<std::uintptr_t>(p);
+  std::uint32_t index = Allocator::ReadArenaIndex(a.PoolOf(p));
+  if (index >= a.arenas.size()) return false;
+  std::uintptr_t base = a.arenas[index].address;
+  return base != 0 && at - base < a.geometry().arena_size;
+}
+
+// address_in_range, inlined into Free and Realloc. nullptr is never ours (the radix tree
+// says so without a check; the arena-index read must not touch page 0).
+PYMALLOC_INLINE bool Owns(const Allocator& a, const void* p) {
+  if (PYMALLOC_LIKELY(a.geometry().radix_tree)) {
+    return MapIsUsed(a, reinterpret_cast<std::uintptr_t>(p));
+  }
+  return p != nullptr && ArenaIndexOwns(a, p);
+}
+
+// Requests pymalloc does not serve (rule 1), kept out of the hot paths.
+PYMALLOC_COLD void* RawMallocCounted(Allocator& a, std::size_t nbytes) {
+  void* p = a.os().RawMalloc(nbytes);
+  if (p != nullptr) ++a.raw_allocated_blocks;
+  return p;
+}
+
+PYMALLOC_COLD void RawFreeCounted(Allocator& a, void* p) {
+  if (p == nullptr) return;
+  a.os().RawFree(p);
+  --a.raw_allocated_blocks;
+}
+
 // ---- Arenas (rule 6) ------------------------------------------------------------------
 
 // new_arena: a fresh arena, or nullptr when the OS says no.
-ArenaObject* NewArena(Allocator& a) {
+PYMALLOC_COLD ArenaObject* NewArena(Allocator& a) {
   const Geometry& g = a.geometry();
   if (a.unused_arena_objects == nullptr) {
     std::size_t old = a.arenas.size();
@@ -137,7 +170,7 @@ void TookPoolFromHead(Allocator& a) {
 }
 
 // insert_to_freepool: `pool` just became empty (rule 4) and is unlinked from usedpools.
-void InsertToFreepool(Allocator& a, PoolHeader* pool) {
+__attribute__((noinline)) void InsertToFreepool(Allocator& a, PoolHeader* pool) {
   PoolHeader* next = pool->nextpool;
   PoolHeader* prev = pool->prevpool;
   next->prevpool = prev;
@@ -197,7 +230,7 @@ void InsertToFreepool(Allocator& a, PoolHeader* pool) {
 // ---- Pools (rules 3-5) ----------------------------------------------------------------
 
 // A pool for class `index` when usedpools[index] is empty; returns the first block.
-Block* AllocateFromNewPool(Allocator& a, unsigned index) {
+__attribute__((noinline)) Block* AllocateFromNewPool(Allocator& a, unsigned index) {
   const Geometry& g = a.geometry();
   if (PYMALLOC_UNLIKELY(a.usable_arenas == nullptr)) {
     a.usable_arenas = NewArena(a);
@@ -241,9 +274,7 @@ Block* AllocateFromNewPool(Allocator& a, unsigned index) {
 
 void* Allocator::Malloc(std::size_t nbytes) {
   if (PYMALLOC_UNLIKELY(nbytes - 1 >= kSmallRequestThreshold)) {  // 0 or > 512
-    void* p = os_->RawMalloc(nbytes);
-    if (p != nullptr) ++raw_allocated_blocks;
-    return p;
+    return RawMallocCounted(*this, nbytes);
   }
   auto index = static_cast<unsigned>((nbytes - 1) >> kAlignmentShift);
   PoolHeader* pool = usedpools[index].nextpool;
@@ -268,25 +299,14 @@ void* Allocator::Malloc(std::size_t nbytes) {
   Block* bp = AllocateFromNewPool(*this, index);
   if (PYMALLOC_LIKELY(bp != nullptr)) return bp;
   // No arena: fall back to the raw allocator, as CPython does.
-  void* p = os_->RawMalloc(nbytes);
-  if (p != nullptr) ++raw_allocated_blocks;
-  return p;
+  return RawMallocCounted(*this, nbytes);
 }
 
-bool Allocator::AddressInRange(const void* p) const {
-  auto at = reinterpret_cast<std::uintptr_t>(p);
-  if (geometry_.radix_tree) return MapIsUsed(*this, at);
-  std::uint32_t index = ReadArenaIndex(PoolOf(p));
-  if (index >= arenas.size()) return false;
-  std::uintptr_t base = arenas[index].address;
-  return base != 0 && at - base < geometry_.arena_size;
-}
+bool Allocator::AddressInRange(const void* p) const { return Owns(*this, p); }
 
 void Allocator::Free(void* p) {
-  if (p == nullptr) return;
-  if (PYMALLOC_UNLIKELY(!AddressInRange(p))) {
-    os_->RawFree(p);
-    --raw_allocated_blocks;
+  if (PYMALLOC_UNLIKELY(!Owns(*this, p))) {
+    RawFreeCounted(*this, p);  // nullptr does nothing
     return;
   }
   PoolHeader* pool = PoolOf(p);
@@ -310,7 +330,7 @@ void Allocator::Free(void* p) {
 
 void* Allocator::Realloc(void* p, std::size_t nbytes) {
   if (p == nullptr) return Malloc(nbytes);
-  if (!AddressInRange(p)) return os_->RawRealloc(p, nbytes);
+  if (PYMALLOC_UNLIKELY(!Owns(*this, p))) return os_->RawRealloc(p, nbytes);
   std::size_t size = ClassSize(PoolOf(p)->szidx);
   if (nbytes <= size) {
     // Shrinking (or the same): stay unless at least a quarter would be saved.
