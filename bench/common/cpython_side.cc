@@ -19,8 +19,9 @@ bool Exists(const std::string& path) { return std::ifstream(path).good(); }
 
 }  // namespace
 
-Settings SettingsFromEnv() {
+Settings SettingsFromEnv(int default_reps) {
   Settings settings;
+  settings.reps = default_reps;
   if (const char* reps = std::getenv("LABKIT_BENCH_REPS")) {
     settings.reps = std::max(1, std::atoi(reps));
   }
@@ -74,9 +75,11 @@ std::map<std::string, std::vector<double>> RunPythonWorkloads(
   while (std::fgets(line, sizeof line, pipe) != nullptr) {
     std::istringstream in(line);
     std::string name;
-    long long operations = 0;
-    double ns = 0;
-    if (in >> name >> operations >> ns) results[name].push_back(ns);
+    double value = 0;
+    int numbers = 0;
+    if (!(in >> name)) continue;
+    for (double number = 0; in >> number; ++numbers) value = number;
+    if (numbers > 0) results[name].push_back(value);
   }
   pclose(pipe);
   return results;

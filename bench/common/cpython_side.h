@@ -4,7 +4,7 @@
 // through CPython: a Python script under bench/<lab>/ that takes the repetitions and the
 // workload names as arguments and prints one line per repetition,
 //
-//     <workload name> <operations> <ns per operation>
+//     <workload name> <operations> <ns per operation>     (or just: <name> <value>)
 //
 // Nothing here asserts on time; the benchmarks print tables of medians and ratios.
 #pragma once
@@ -15,12 +15,13 @@
 
 namespace labkit::bench {
 
-// From the environment: LABKIT_BENCH_REPS (default 7) and LABKIT_PYTHON (default python3).
+// From the environment: LABKIT_BENCH_REPS (default `default_reps`) and LABKIT_PYTHON
+// (default python3).
 struct Settings {
   int reps = 7;
   std::string python = "python3";
 };
-Settings SettingsFromEnv();
+Settings SettingsFromEnv(int default_reps = 7);
 
 double Median(std::vector<double> values);  // 0 for none
 
@@ -30,8 +31,8 @@ std::string FindRunfile(const char* argv0, const std::string& workspace_path);
 // The interpreter's version ("3.11.7"), or "" if it does not run.
 std::string PythonVersion(const std::string& python);
 
-// Runs `python script reps names...` and returns ns per operation of each repetition, by
-// workload name. Empty if the script could not run.
+// Runs `python script reps names...` and returns the value (the last number of each line:
+// ns per operation) of each repetition, by workload name. Empty if the script could not run.
 std::map<std::string, std::vector<double>> RunPythonWorkloads(
     const std::string& python, const std::string& script, int reps,
     const std::vector<std::string>& names);

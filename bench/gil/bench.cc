@@ -23,13 +23,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "bench/common/cpython_side.h"
 #include "gil/eval.h"
 #include "gil/gil.h"
 #include "labs/gil/tests/workloads.h"
@@ -44,15 +43,6 @@ using gil::ThreadState;
 constexpr int kHandoffs = 20000;
 constexpr auto kSleep = std::chrono::milliseconds(1);
 constexpr int kWakeups = 50;
-
-double Median(std::vector<double> v) {
-  if (v.empty()) {
-    return 0;
-  }
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 double Nanoseconds(Clock::duration d) {
   return static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
@@ -132,70 +122,7 @@ double Wakeup(bool beside_cpu, double interval_seconds) {
   interp.DetachThread(io);
   cpu.Stop();
   cpu.Join();
-  return Median(extra);
-}
-
-bool Exists(const std::string& path) { return std::ifstream(path).good(); }
-
-// bench/gil/gil_bench.py in this binary's runfiles.
-std::string FindScript(const char* argv0) {
-  std::vector<std::string> candidates;
-  if (const char* dir = std::getenv("RUNFILES_DIR")) {
-    candidates.push_back(std::string(dir) + "/labkit/bench/gil/gil_bench.py");
-  }
-  candidates.push_back("bench/gil/gil_bench.py");  // bazel run starts in the runfiles tree
-  candidates.push_back(std::string(argv0) + ".runfiles/labkit/bench/gil/gil_bench.py");
-  for (const std::string& c : candidates) {
-    if (Exists(c)) {
-      return c;
-    }
-  }
-  return "";
-}
-
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  }
-  return out + "'";
-}
-
-std::string FirstLine(const std::string& cmd) {
-  std::string line;
-  if (FILE* p = popen(cmd.c_str(), "r")) {
-    char buf[256];
-    if (std::fgets(buf, sizeof buf, p) != nullptr) {
-      line = buf;
-    }
-    pclose(p);
-  }
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
-    line.pop_back();
-  }
-  return line;
-}
-
-// Runs gil_bench.py; returns every value by measurement name.
-std::map<std::string, std::vector<double>> RunCPython(const std::string& python,
-                                                      const std::string& script, int reps) {
-  std::map<std::string, std::vector<double>> results;
-  const std::string cmd = Quote(python) + " " + Quote(script) + " " + std::to_string(reps);
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (pipe == nullptr) {
-    return results;
-  }
-  char line[512];
-  while (std::fgets(line, sizeof line, pipe) != nullptr) {
-    std::istringstream in(line);
-    std::string name;
-    double value = 0;
-    if (in >> name >> value) {
-      results[name].push_back(value);
-    }
-  }
-  pclose(pipe);
-  return results;
+  return labkit::bench::Median(extra);
 }
 
 struct Row {
@@ -208,14 +135,8 @@ struct Row {
 
 int main(int argc, char** argv) {
   (void)argc;
-  int reps = 5;
-  if (const char* r = std::getenv("LABKIT_BENCH_REPS")) {
-    reps = std::max(1, std::atoi(r));
-  }
-  std::string python = "python3";
-  if (const char* p = std::getenv("LABKIT_PYTHON")) {
-    python = p;
-  }
+  const labkit::bench::Settings settings = labkit::bench::SettingsFromEnv(/*default_reps=*/5);
+  const int reps = settings.reps;
   std::printf("gil benchmark: labkit GIL vs CPython's, %d repetitions each, median shown\n", reps);
 
   std::vector<Row> rows = {
@@ -242,30 +163,19 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  std::map<std::string, std::vector<double>> cpython;
-  std::string version;
-  const std::string script = FindScript(argv[0]);
-  if (script.empty()) {
-    std::printf("bench/gil/gil_bench.py not found in the runfiles: CPython column skipped\n");
-  } else {
-    version = FirstLine(Quote(python) + " -c 'import sys; print(sys.version.split()[0])' 2>&1");
-    cpython = RunCPython(python, script, reps);
-    if (cpython.empty()) {
-      std::printf("could not run %s: CPython column skipped\n", python.c_str());
-    }
-  }
-  std::printf("CPython: %s %s\n\n", python.c_str(),
-              version.empty() ? "(not run)" : version.c_str());
+  const labkit::bench::CPythonColumn cpython =
+      labkit::bench::RunCPythonColumn(argv[0], settings, "bench/gil/gil_bench.py", {});
+  std::printf("CPython: %s %s\n\n", settings.python.c_str(),
+              cpython.version.empty() ? "(not run)" : cpython.version.c_str());
 
   std::printf("%-56s %10s %10s %8s\n", "measurement", "labkit", "CPython", "ratio");
   for (const Row& row : rows) {
-    const double ours = Median(row.labkit);
-    auto it = cpython.find(row.name);
-    if (it == cpython.end() || it->second.empty()) {
+    const double ours = labkit::bench::Median(row.labkit);
+    const double theirs = cpython.MedianOf(row.name);
+    if (theirs < 0) {
       std::printf("%-56s %10.1f %10s %8s\n", row.label.c_str(), ours, "-", "-");
       continue;
     }
-    const double theirs = Median(it->second);
     std::printf("%-56s %10.1f %10.1f %8.2f\n", row.label.c_str(), ours, theirs, ours / theirs);
   }
   std::printf(
