@@ -12,8 +12,6 @@
 namespace pymalloc {
 namespace {
 
-std::uintptr_t Address(const void* p) { return reinterpret_cast<std::uintptr_t>(p); }
-
 void FillBytes(void* p, std::size_t n, unsigned char seed) {
   auto* b = static_cast<unsigned char*>(p);
   for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<unsigned char>(seed + i * 3);

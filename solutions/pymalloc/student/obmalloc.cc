@@ -78,11 +78,11 @@ PYMALLOC_INLINE bool MapIsUsed(const Allocator& a, std::uintptr_t p) {
   if (n == nullptr) return false;
   const ArenaCoverage& slot = n->arenas[BotIndex(p)];
   auto tail = static_cast<std::int32_t>(p & kArenaMask);
-  return tail < slot.tail_lo || (slot.tail_hi != 0 && tail >= slot.tail_hi);
+  return (slot.tail_hi != 0 && tail >= slot.tail_hi) || tail < slot.tail_lo;
 }
 
 // Rule 7: the arena-index check (p may be a raw block: its "pool header" is garbage).
-PYMALLOC_INLINE bool ArenaIndexOwns(const Allocator& a, const void* p) {
+__attribute__((noinline)) bool ArenaIndexOwns(const Allocator& a, const void* p) {
   auto at = reinterpret_cast<std::uintptr_t>(p);
   std::uint32_t index = Allocator::ReadArenaIndex(a.PoolOf(p));
   if (index >= a.arenas.size()) return false;
@@ -270,6 +270,42 @@ __attribute__((noinline)) Block* AllocateFromNewPool(Allocator& a, unsigned inde
   return bp;
 }
 
+// Malloc when usedpools[index] is empty (a tail call, so Malloc itself needs no frame).
+__attribute__((noinline)) void* MallocFromNewPool(Allocator& a, unsigned index,
+                                                  std::size_t nbytes) {
+  Block* bp = AllocateFromNewPool(a, index);
+  if (PYMALLOC_LIKELY(bp != nullptr)) return bp;
+  // No arena: fall back to the raw allocator, as CPython does.
+  return RawMallocCounted(a, nbytes);
+}
+
+// pymalloc_free once p is known to be ours (rules 3 and 4).
+PYMALLOC_INLINE void FreeToPool(Allocator& a, void* p) {
+  PoolHeader* pool = a.PoolOf(p);
+  Block* lastfree = pool->freeblock;
+  NextFree(static_cast<Block*>(p)) = lastfree;
+  pool->freeblock = static_cast<Block*>(p);
+  --pool->ref.count;
+  if (PYMALLOC_UNLIKELY(lastfree == nullptr)) {
+    // The pool was full: link it at the front of its class's used pools.
+    PoolHeader* sentinel = &a.usedpools[pool->szidx];
+    PoolHeader* next = sentinel->nextpool;
+    pool->nextpool = next;
+    pool->prevpool = sentinel;
+    next->prevpool = pool;
+    sentinel->nextpool = pool;
+    return;
+  }
+  if (PYMALLOC_LIKELY(pool->ref.count != 0)) return;
+  InsertToFreepool(a, pool);
+}
+
+// Free with the small geometry, whose ownership check calls ReadArenaIndex.
+__attribute__((noinline)) void FreeArenaIndexGeometry(Allocator& a, void* p) {
+  if (!Owns(a, p)) return RawFreeCounted(a, p);  // nullptr too
+  FreeToPool(a, p);
+}
+
 }  // namespace
 
 void* Allocator::Malloc(std::size_t nbytes) {
@@ -296,36 +332,16 @@ void* Allocator::Malloc(std::size_t nbytes) {
     }
     return bp;
   }
-  Block* bp = AllocateFromNewPool(*this, index);
-  if (PYMALLOC_LIKELY(bp != nullptr)) return bp;
-  // No arena: fall back to the raw allocator, as CPython does.
-  return RawMallocCounted(*this, nbytes);
+  return MallocFromNewPool(*this, index, nbytes);
 }
 
 bool Allocator::AddressInRange(const void* p) const { return Owns(*this, p); }
 
 void Allocator::Free(void* p) {
-  if (PYMALLOC_UNLIKELY(!Owns(*this, p))) {
-    RawFreeCounted(*this, p);  // nullptr does nothing
-    return;
-  }
-  PoolHeader* pool = PoolOf(p);
-  Block* lastfree = pool->freeblock;
-  NextFree(static_cast<Block*>(p)) = lastfree;
-  pool->freeblock = static_cast<Block*>(p);
-  --pool->ref.count;
-  if (PYMALLOC_UNLIKELY(lastfree == nullptr)) {
-    // The pool was full: link it at the front of its class's used pools.
-    PoolHeader* sentinel = &usedpools[pool->szidx];
-    PoolHeader* next = sentinel->nextpool;
-    pool->nextpool = next;
-    pool->prevpool = sentinel;
-    next->prevpool = pool;
-    sentinel->nextpool = pool;
-    return;
-  }
-  if (PYMALLOC_LIKELY(pool->ref.count != 0)) return;
-  InsertToFreepool(*this, pool);
+  // The small geometry's ownership check makes a call: keep it out of the hot path.
+  if (PYMALLOC_UNLIKELY(!geometry_.radix_tree)) return FreeArenaIndexGeometry(*this, p);
+  if (PYMALLOC_UNLIKELY(!Owns(*this, p))) return RawFreeCounted(*this, p);  // nullptr too
+  FreeToPool(*this, p);
 }
 
 void* Allocator::Realloc(void* p, std::size_t nbytes) {
