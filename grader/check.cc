@@ -73,11 +73,17 @@ BuggyVariant ParseBuggyPatch(const fs::path& patch, std::string_view text) {
   variant.patch = patch;
   std::istringstream in{std::string(text)};
   std::string line;
+  // The description is the header's first paragraph, its lines joined.
+  bool description_done = false;
   while (std::getline(in, line)) {
     if (line.starts_with("--- ") || line.starts_with("diff ")) break;
     std::string t = Trim(line);
-    if (t.empty()) continue;
+    if (t.empty()) {
+      description_done = !variant.description.empty();
+      continue;
+    }
     if (t.starts_with("Caught-by:")) {
+      description_done = !variant.description.empty();
       std::string names = t.substr(10);
       // One item per line; a comma-separated list is accepted too.
       std::stringstream parts(names);
@@ -86,8 +92,8 @@ BuggyVariant ParseBuggyPatch(const fs::path& patch, std::string_view text) {
         name = Trim(name);
         if (!name.empty()) variant.caught_by.push_back(name);
       }
-    } else if (variant.description.empty()) {
-      variant.description = t;
+    } else if (!description_done) {
+      variant.description += (variant.description.empty() ? "" : " ") + t;
     }
   }
   if (variant.description.empty()) variant.description = "(no description line)";

@@ -345,6 +345,13 @@ TEST(BuggyPatch, HeaderParsing) {
                                    "Caught-by: Chunk boundaries, Edges\n--- a/x\n+++ b/x\n");
   EXPECT_EQ(v.description, "Off by one in Push.");
   EXPECT_EQ(v.caught_by, (std::vector<std::string>{"Push and pop", "Chunk boundaries", "Edges"}));
+
+  // A description over several lines is one paragraph; what follows a blank line is not in it.
+  v = ParseBuggyPatch("y.patch",
+                      "TakeGil waits with `if`\ninstead of `while`.\n\nMore detail.\n"
+                      "Caught-by: Mutual exclusion\n--- a/y\n");
+  EXPECT_EQ(v.description, "TakeGil waits with `if` instead of `while`.");
+  EXPECT_EQ(v.caught_by, (std::vector<std::string>{"Mutual exclusion"}));
 }
 
 }  // namespace
