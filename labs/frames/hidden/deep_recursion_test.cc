@@ -9,6 +9,7 @@
 #include <string>
 
 #include "frames/vm.h"
+#include "labkit/c_stack.h"
 #include "labkit/observe.h"
 #include "labs/frames/tests/programs.h"
 
@@ -19,7 +20,7 @@ constexpr std::size_t kSmallCStack = std::size_t{256} * 1024;
 
 // Runs `body` on a new thread with a kSmallCStack-byte C stack and rethrows what it threw.
 void RunOnSmallStack(const std::function<void()>& body) {
-  programs::RunWithCStack(kSmallCStack, body);
+  labkit::RunWithCStack(kSmallCStack, body);
 }
 
 // def <name>(n): return <base> if n == 0 else <other>(n - 1)

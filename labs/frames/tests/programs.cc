@@ -1,10 +1,5 @@
 #include "labs/frames/tests/programs.h"
 
-#include <pthread.h>
-
-#include <exception>
-#include <stdexcept>
-
 namespace frames::programs {
 
 void DefAdd(ProgramBuilder& b, int line) {
@@ -63,40 +58,6 @@ void DefForever(ProgramBuilder& b, int line) { DefPassOn(b, "forever", line, "fo
 void DefCallWithZero(ProgramBuilder& b, const std::string& name, int line,
                      const std::string& callee) {
   b.Function(name, 0).Line(line).LoadConst(0).Call(callee, 1).ReturnValue();
-}
-
-void RunWithCStack(std::size_t stack_bytes, const std::function<void()>& body) {
-  struct Job {
-    const std::function<void()>* body;
-    std::exception_ptr error;
-  } job{&body, nullptr};
-  pthread_attr_t attr;
-  if (pthread_attr_init(&attr) != 0) {
-    throw std::runtime_error("pthread_attr_init failed");
-  }
-  if (pthread_attr_setstacksize(&attr, stack_bytes) != 0) {
-    pthread_attr_destroy(&attr);
-    throw std::runtime_error("pthread_attr_setstacksize failed");
-  }
-  auto start = [](void* arg) -> void* {
-    auto* j = static_cast<Job*>(arg);
-    try {
-      (*j->body)();
-    } catch (...) {
-      j->error = std::current_exception();
-    }
-    return nullptr;
-  };
-  pthread_t thread;
-  if (pthread_create(&thread, &attr, start, &job) != 0) {
-    pthread_attr_destroy(&attr);
-    throw std::runtime_error("pthread_create failed");
-  }
-  pthread_join(thread, nullptr);
-  pthread_attr_destroy(&attr);
-  if (job.error) {
-    std::rethrow_exception(job.error);
-  }
 }
 
 }  // namespace frames::programs

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <cstddef>
-#include <functional>
 #include <string>
 
 #include "frames/code.h"
@@ -42,9 +41,5 @@ void DefForever(ProgramBuilder& b, int line);
 // def <name>(): return <callee>(0)
 void DefCallWithZero(ProgramBuilder& b, const std::string& name, int line,
                      const std::string& callee);
-
-// Runs `body` on a new thread whose C stack is `stack_bytes` bytes, waits for it, and
-// rethrows whatever `body` threw. Throws std::runtime_error if the thread cannot be made.
-void RunWithCStack(std::size_t stack_bytes, const std::function<void()>& body);
 
 }  // namespace frames::programs

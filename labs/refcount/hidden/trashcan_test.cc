@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "labkit/c_stack.h"
 #include "labkit/observe.h"
 #include "labs/refcount/tests/test_util.h"
 #include "refcount/object.h"
@@ -31,7 +32,7 @@ struct TrashAfter {
 // Frees `op` (whose last reference the caller gives us) on a small C stack.
 TrashAfter DecrefOnSmallStack(Object* op) {
   TrashAfter after;
-  testing::RunWithCStack(kSmallCStack, [&] {
+  labkit::RunWithCStack(kSmallCStack, [&] {
     Decref(op);
     after.nesting = Trash().delete_nesting;
     after.empty = Trash().delete_later == nullptr;

@@ -3,7 +3,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 
 #include "refcount/object.h"
 
@@ -29,9 +28,5 @@ class ThrowOnFatalError {
  private:
   FatalErrorHandler previous_;
 };
-
-// Runs `body` on a new thread whose C stack is `stack_bytes` bytes, waits for it, and
-// rethrows whatever `body` threw.
-void RunWithCStack(std::size_t stack_bytes, const std::function<void()>& body);
 
 }  // namespace refcount::testing
