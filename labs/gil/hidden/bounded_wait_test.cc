@@ -79,15 +79,7 @@ TEST(BoundedWait, RequestsOnlyAfterATimeout) {
   SharedObjects objects(2);
   Worker a(interp, testing::CpuLoop(), objects.pointers(), -1);
   Worker b(interp, testing::CpuLoop(), objects.pointers(), -1);
-  a.Start();
-  b.Start();
-  const bool switched = testing::WaitUntil(
-      [&] { return interp.events().Count(EventKind::kResume) >= 20 || a.done() || b.done(); },
-      testing::kProgressLimit);
-  a.Stop();
-  b.Stop();
-  a.Join();
-  b.Join();
+  const bool switched = testing::RunUntilResumes(interp, {&a, &b}, 20);
   EXPECT_TRUE(LABKIT_OBSERVE(switched));
   const std::vector<Event> events = interp.events().Events();
   for (const Worker* w : {&a, &b}) {

@@ -106,15 +106,7 @@ TEST(DropRequests, OneTripPerRequest) {
   SharedObjects objects(2);
   Worker a(interp, testing::CpuLoop(), objects.pointers(), -1);
   Worker b(interp, testing::CpuLoop(), objects.pointers(), -1);
-  a.Start();
-  b.Start();
-  const bool switched = testing::WaitUntil(
-      [&] { return interp.events().Count(EventKind::kResume) >= 20 || a.done() || b.done(); },
-      testing::kProgressLimit);
-  a.Stop();
-  b.Stop();
-  a.Join();
-  b.Join();
+  const bool switched = testing::RunUntilResumes(interp, {&a, &b}, 20);
   EXPECT_EQ(a.error(), "");
   EXPECT_EQ(b.error(), "");
   EXPECT_TRUE(LABKIT_OBSERVE(switched));

@@ -32,15 +32,7 @@ TEST(Fairness, TwoCpuBoundThreadsAlternate) {
   SharedObjects objects(2);
   Worker a(interp, testing::CpuLoop(), objects.pointers(), -1);
   Worker b(interp, testing::CpuLoop(), objects.pointers(), -1);
-  a.Start();
-  b.Start();
-  const bool enough = testing::WaitUntil(
-      [&] { return interp.events().Count(EventKind::kResume) >= 40 || a.done() || b.done(); },
-      testing::kProgressLimit);
-  a.Stop();
-  b.Stop();
-  a.Join();
-  b.Join();
+  const bool enough = testing::RunUntilResumes(interp, {&a, &b}, 40);
   EXPECT_EQ(a.error(), "");
   EXPECT_EQ(b.error(), "");
   EXPECT_TRUE(LABKIT_OBSERVE(enough));
@@ -67,25 +59,13 @@ TEST(Fairness, ThreeCpuBoundThreadsEachGetTurns) {
   interp.gil.test_wakeup_delay_micros = 2000;
   SharedObjects objects(2);
   std::vector<std::unique_ptr<Worker>> workers;
+  std::vector<Worker*> pointers;
   for (int i = 0; i < 3; ++i) {
     workers.push_back(std::make_unique<Worker>(interp, testing::CpuLoop(), objects.pointers(), -1));
-    workers.back()->Start();
+    pointers.push_back(workers.back().get());
   }
-  const bool enough = testing::WaitUntil(
-      [&] {
-        for (auto& w : workers) {
-          if (w->done()) {
-            return true;  // (only when something went wrong: they run until stopped)
-          }
-        }
-        return interp.events().Count(EventKind::kResume) >= 90;
-      },
-      testing::kProgressLimit);
+  const bool enough = testing::RunUntilResumes(interp, pointers, 90);
   for (auto& w : workers) {
-    w->Stop();
-  }
-  for (auto& w : workers) {
-    w->Join();
     EXPECT_EQ(w->error(), "");
   }
   EXPECT_TRUE(LABKIT_OBSERVE(enough));

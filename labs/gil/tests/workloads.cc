@@ -62,6 +62,22 @@ bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds limi
   return true;
 }
 
+bool RunUntilResumes(Interpreter& interp, const std::vector<Worker*>& workers,
+                     std::uint64_t resumes) {
+  for (Worker* worker : workers) worker->Start();
+  const bool reached = WaitUntil(
+      [&] {
+        for (const Worker* worker : workers) {
+          if (worker->done()) return true;
+        }
+        return interp.events().Count(EventKind::kResume) >= resumes;
+      },
+      kProgressLimit);
+  for (Worker* worker : workers) worker->Stop();
+  for (Worker* worker : workers) worker->Join();
+  return reached;
+}
+
 void FailHard(const std::string& why) {
   std::fprintf(stderr, "FATAL (test cannot continue): %s\n", why.c_str());
   std::fflush(stderr);

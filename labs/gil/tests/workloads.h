@@ -93,6 +93,13 @@ class Worker {
   std::string error_;
 };
 
+// Starts `workers` (each running until stopped) and waits until the interpreter has recorded
+// `resumes` kResume events or one of them has ended on its own (which only a broken GIL
+// makes happen: its error() says why); then stops and joins them all. Returns WaitUntil's
+// verdict within kProgressLimit.
+bool RunUntilResumes(Interpreter& interp, const std::vector<Worker*>& workers,
+                     std::uint64_t resumes);
+
 // ---- Reading the event log (after every recording thread has been joined) ----------------
 
 std::vector<Event> EventsOf(const std::vector<Event>& events, int thread, EventKind kind);
