@@ -1,0 +1,39 @@
+// Object graphs for the cyclegc tests and benchmark: the shapes cycles take in real
+// programs, built from lab 2's lists and instances. Each builder returns a NEW reference to
+// one object of the structure (its "entry"); dropping that reference leaves the structure
+// reachable only from itself -- garbage that only the collector can free -- unless the
+// builder says otherwise.
+#pragma once
+
+#include <cstdint>
+
+#include "refcount/object.h"
+
+namespace cyclegc::testing {
+
+using refcount::Object;
+using refcount::Py_ssize_t;
+
+// A list that contains itself: a = []; a.append(a).
+Object* MakeSelfLoop();
+// n instances with one slot each; slot 0 holds the next, the last's holds the first.
+Object* MakeRing(Py_ssize_t n);
+// n lists, each holding all n (itself included): n * n references.
+Object* MakeClique(Py_ssize_t n);
+// n instances in a line, slot 0 holding the next; the last holds nothing. No cycle:
+// refcounting alone frees it.
+Object* MakeChain(Py_ssize_t n);
+// A complete binary tree of `nodes` instances with three slots (left, right, parent): every
+// parent link closes a cycle. The entry is the root.
+Object* MakeTreeWithParents(Py_ssize_t nodes);
+// n lists, each holding `degree` others picked by a fixed pseudo-random sequence from
+// `seed` (the same graph every run), plus the next one, so all n are one strongly connected
+// component. The entry is list 0.
+Object* MakeRandomGraph(Py_ssize_t n, int degree, std::uint64_t seed);
+
+// n instances, each holding `payload` fresh ints and strings but no other container: the
+// live, acyclic part of a heap (what a collection walks and keeps). Returned as a list
+// holding them all.
+Object* MakeLiveObjects(Py_ssize_t n);
+
+}  // namespace cyclegc::testing
