@@ -1,10 +1,11 @@
 // Given: the collector's state, list operations, and the parts of the gc module that only
 // read or set state. See cyclegc/gc.h and cyclegc/internal.h.
+#include "cyclegc/gc.h"
+
 #include <stdexcept>
 #include <string>
 #include <utility>
 
-#include "cyclegc/gc.h"
 #include "cyclegc/internal.h"
 #include "refcount/objects.h"
 

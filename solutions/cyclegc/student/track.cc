@@ -20,8 +20,7 @@ void OnAlloc(Object* /*op*/) {
   GcState& state = State();
   Generation& young = state.generations[0];
   ++young.count;
-  if (young.count > young.threshold && state.enabled && young.threshold != 0 &&
-      !state.collecting) {
+  if (young.count > young.threshold && state.enabled && young.threshold != 0 && !state.collecting) {
     state.collection_scheduled = true;
   }
 }

@@ -71,9 +71,9 @@ using refcount::GcHead;
 using refcount::kGcPrevMaskCollecting;
 using refcount::kGcPrevMaskFinalized;
 
-inline constexpr int kGcRefsShift = 2;                      // _PyGC_PREV_SHIFT
+inline constexpr int kGcRefsShift = 2;                             // _PyGC_PREV_SHIFT
 inline constexpr std::uintptr_t kGcRefsMask = ~std::uintptr_t{3};  // _PyGC_PREV_MASK
-inline constexpr std::uintptr_t kGcNextMaskUnreachable = 1;  // NEXT_MASK_UNREACHABLE (3.12)
+inline constexpr std::uintptr_t kGcNextMaskUnreachable = 1;        // NEXT_MASK_UNREACHABLE (3.12)
 
 // ---- The collector's state (CPython's struct _gc_runtime_state) -----------------------------
 
@@ -88,7 +88,7 @@ struct GcState {
   Generation permanent_generation;  // gc.freeze()
   std::array<GenerationStats, kNumGenerations> stats;
   bool enabled = true;
-  bool collecting = false;           // a collection is running
+  bool collecting = false;            // a collection is running
   bool collection_scheduled = false;  // OnAlloc asked for one (the eval breaker bit)
   Py_ssize_t long_lived_total = 0;    // survivors of the last full collection
   Py_ssize_t long_lived_pending = 0;  // objects moved into the oldest generation since
@@ -101,8 +101,12 @@ inline GcHead* GenerationHead(int generation) { return &State().generations[gene
 // ---- Header fields (CPython's _PyGCHead_NEXT / _PyGCHead_PREV and friends) ------------------
 
 inline GcHead* Next(const GcHead* gc) { return reinterpret_cast<GcHead*>(gc->gc_next); }
-inline GcHead* Prev(const GcHead* gc) { return reinterpret_cast<GcHead*>(gc->gc_prev & kGcRefsMask); }
-inline void SetNext(GcHead* gc, GcHead* next) { gc->gc_next = reinterpret_cast<std::uintptr_t>(next); }
+inline GcHead* Prev(const GcHead* gc) {
+  return reinterpret_cast<GcHead*>(gc->gc_prev & kGcRefsMask);
+}
+inline void SetNext(GcHead* gc, GcHead* next) {
+  gc->gc_next = reinterpret_cast<std::uintptr_t>(next);
+}
 // Sets the prev pointer, keeping gc_prev's two flag bits.
 inline void SetPrev(GcHead* gc, GcHead* prev) {
   gc->gc_prev = (gc->gc_prev & ~kGcRefsMask) | reinterpret_cast<std::uintptr_t>(prev);
@@ -114,7 +118,9 @@ inline bool IsFinalized(const GcHead* gc) { return (gc->gc_prev & kGcPrevMaskFin
 inline void SetFinalized(GcHead* gc) { gc->gc_prev |= kGcPrevMaskFinalized; }
 
 // gc_refs, kept in gc_prev above the flags (only meaningful during a collection).
-inline Py_ssize_t GetRefs(const GcHead* gc) { return static_cast<Py_ssize_t>(gc->gc_prev >> kGcRefsShift); }
+inline Py_ssize_t GetRefs(const GcHead* gc) {
+  return static_cast<Py_ssize_t>(gc->gc_prev >> kGcRefsShift);
+}
 // Sets gc_refs, keeping both flags.
 inline void SetRefs(GcHead* gc, Py_ssize_t refs) {
   gc->gc_prev = (gc->gc_prev & ~kGcRefsMask) | (static_cast<std::uintptr_t>(refs) << kGcRefsShift);
@@ -142,7 +148,7 @@ void ListRemove(GcHead* node);                // unlinks node; gc_next = 0 (untr
 void ListMove(GcHead* node, GcHead* list);    // from its list to the end of `list`
 void ListMerge(GcHead* from, GcHead* to);     // all of `from` at the end of `to`; from empty
 Py_ssize_t ListSize(const GcHead* list);
-void ListClearCollecting(GcHead* list);       // clears COLLECTING on every member
+void ListClearCollecting(GcHead* list);  // clears COLLECTING on every member
 
 // True if op could be part of a cycle: a GC object, except a tuple that is not tracked
 // (CPython's _PyObject_GC_MAY_BE_TRACKED).
