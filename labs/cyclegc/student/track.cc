@@ -54,8 +54,8 @@ Py_ssize_t CollectWithCallback([[maybe_unused]] int generation) {
 }
 
 void Freeze() {
-  // TODO(student): every generation's objects into the permanent generation; generation
-  // 0's count becomes 0.
+  // TODO(student): every generation's objects into the permanent generation; every
+  // generation's count becomes 0.
   LABKIT_TODO("cyclegc::Freeze");
 }
 

@@ -58,8 +58,8 @@ void Freeze() {
   GcState& state = State();
   for (int i = 0; i < kNumGenerations; ++i) {
     ListMerge(GenerationHead(i), &state.permanent_generation.head);
+    state.generations[i].count = 0;
   }
-  state.generations[0].count = 0;
 }
 
 void Unfreeze() {

@@ -14,8 +14,8 @@
 // a parent and a child that point at each other, an instance whose attribute holds a
 // closure over it, a doubly linked list -- leaks in the same way. CPython therefore runs a
 // second mechanism beside refcounting: a collector that finds groups of objects referenced
-// only from inside the group, and breaks them (CPython 3.12, Python/gc.c; Modules/gcmodule.c
-// up to 3.11). Only containers can make cycles, so only containers take part: the types
+// only from inside the group, and breaks them (CPython 3.12's Modules/gcmodule.c; the code
+// moved to Python/gc.c in 3.13). Only containers can make cycles, so only containers take part: the types
 // with kTpFlagsHaveGc (tuple, list, instance), whose objects carry a GcHead and are linked
 // into the collector's lists while tracked.
 //
@@ -67,8 +67,8 @@
 //     collections of generation 1;
 //   - survivors of a collection move one generation up (generation 2's stay there);
 //   - a full collection (generation 2) is also skipped unless long_lived_pending (objects
-//     that reached generation 2 since the last full collection) exceeds long_lived_total / 4
-//     (the number of objects that survived it): otherwise a program that builds a big,
+//     that reached generation 2 since the last full collection) is at least
+//     long_lived_total / 4 (a quarter of the objects that survived the last one): otherwise a program that builds a big,
 //     long-lived structure would pay for a full walk of it every few thousand allocations.
 //
 // Only what is in the collected generations is walked; references from older objects into
@@ -171,7 +171,7 @@ void SetThreshold(int threshold0, int threshold1 = -1, int threshold2 = -1);  //
 std::vector<Object*> GetObjects(int generation = -1);
 
 // gc.freeze(): moves every tracked object into the permanent generation, which no collection
-// looks at, and zeroes generation 0's count. gc.unfreeze(): moves them back into the oldest
+// looks at, and zeroes every generation's count. gc.unfreeze(): moves them back into the oldest
 // generation. gc.get_freeze_count(): how many are frozen.
 void Freeze();
 void Unfreeze();
