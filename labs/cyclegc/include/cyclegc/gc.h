@@ -68,8 +68,9 @@
 //   - survivors of a collection move one generation up (generation 2's stay there);
 //   - a full collection (generation 2) is also skipped unless long_lived_pending (objects
 //     that reached generation 2 since the last full collection) is at least
-//     long_lived_total / 4 (a quarter of the objects that survived the last one): otherwise a program that builds a big,
-//     long-lived structure would pay for a full walk of it every few thousand allocations.
+//     long_lived_total / 4 (a quarter of the objects that survived the last one):
+//     otherwise a program that builds a big, long-lived structure would pay for a full
+//     walk of it every hundred or so young collections.
 //
 // Only what is in the collected generations is walked; references from older objects into
 // a younger generation count as "from outside" -- correct, if conservative.
