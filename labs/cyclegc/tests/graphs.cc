@@ -32,6 +32,24 @@ Object* MakeRing(Py_ssize_t n) {
   return first;
 }
 
+Object* MakeBackwardRing(Py_ssize_t n) {
+  Object* first = InstanceNew(1);
+  Object* previous = first;  // owned by the next node from the second node on
+  for (Py_ssize_t i = 1; i < n; ++i) {
+    Object* node = InstanceNew(1);
+    InstanceSetSlot(node, 0, previous);
+    if (previous != first) {
+      Decref(previous);
+    }
+    previous = node;
+  }
+  InstanceSetSlot(first, 0, previous);  // closes the ring (a self-loop when n == 1)
+  if (previous != first) {
+    Decref(first);
+  }
+  return previous;
+}
+
 Object* MakeClique(Py_ssize_t n) {
   std::vector<Object*> lists;
   lists.reserve(static_cast<std::size_t>(n));

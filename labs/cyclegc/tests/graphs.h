@@ -23,6 +23,12 @@ Object* MakeClique(Py_ssize_t n);
 // n instances in a line, slot 0 holding the next; the last holds nothing. No cycle:
 // refcounting alone frees it.
 Object* MakeChain(Py_ssize_t n);
+// n instances in a ring that runs against allocation order: node i's slot 0 holds node
+// i - 1, node 0's holds node n - 1. The entry is node n - 1, the newest, so it is last in
+// generation 0's list and every other node comes before the node that refers to it: the
+// worst case for move_unreachable, which must move n - 1 objects back from `unreachable`
+// when the entry is referenced from outside.
+Object* MakeBackwardRing(Py_ssize_t n);
 // A complete binary tree of `nodes` instances with three slots (left, right, parent): every
 // parent link closes a cycle. The entry is the root.
 Object* MakeTreeWithParents(Py_ssize_t nodes);
