@@ -205,12 +205,6 @@ void DeleteGarbage(GcHead* collectable, GcHead* old) {
 
 CollectResult CollectMain(int generation) {
   GcState& state = State();
-  if (generation + 1 < kNumGenerations) {
-    state.generations[generation + 1].count += 1;
-  }
-  for (int i = 0; i <= generation; ++i) {
-    state.generations[i].count = 0;
-  }
 
   for (int i = 0; i < generation; ++i) {
     ListMerge(GenerationHead(i), GenerationHead(generation));
