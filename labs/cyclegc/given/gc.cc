@@ -62,12 +62,7 @@ GcState& State() {
   return state;
 }
 
-void DecrementRefs(GcHead* gc) {
-  if (GetRefs(gc) <= 0) {
-    refcount::FatalError("gc_decref", "refcount is too small");
-  }
-  gc->gc_prev -= std::uintptr_t{1} << kGcRefsShift;
-}
+void RefcountTooSmall() { refcount::FatalError("gc_decref", "refcount is too small"); }
 
 // ---- Lists --------------------------------------------------------------------------------
 

@@ -13,17 +13,28 @@ using refcount::InstanceSetSlot;
 using refcount::ListAppend;
 using refcount::ListNew;
 
+TypeObject* PlainInstanceType() {
+  // Made on first use: InstanceType is another file's static.
+  static TypeObject type = [] {
+    TypeObject plain = refcount::InstanceType;
+    plain.tp_name = "PlainInstance";
+    plain.tp_finalize = nullptr;
+    return plain;
+  }();
+  return &type;
+}
+
 Object* MakeSelfLoop() {
   Object* list = ListNew(0);
   ListAppend(list, list);
   return list;
 }
 
-Object* MakeRing(Py_ssize_t n) {
-  Object* first = InstanceNew(1);
+Object* MakeRing(Py_ssize_t n, TypeObject* type) {
+  Object* first = InstanceNew(1, type);
   Object* last = first;  // borrowed from here on: each node is owned by its predecessor
   for (Py_ssize_t i = 1; i < n; ++i) {
-    Object* node = InstanceNew(1);
+    Object* node = InstanceNew(1, type);
     InstanceSetSlot(last, 0, node);  // the predecessor takes its own reference
     Decref(node);
     last = node;
@@ -67,11 +78,11 @@ Object* MakeClique(Py_ssize_t n) {
   return lists[0];
 }
 
-Object* MakeChain(Py_ssize_t n) {
-  Object* first = InstanceNew(1);
+Object* MakeChain(Py_ssize_t n, TypeObject* type) {
+  Object* first = InstanceNew(1, type);
   Object* last = first;
   for (Py_ssize_t i = 1; i < n; ++i) {
-    Object* node = InstanceNew(1);
+    Object* node = InstanceNew(1, type);
     InstanceSetSlot(last, 0, node);
     Decref(node);
     last = node;
@@ -79,12 +90,12 @@ Object* MakeChain(Py_ssize_t n) {
   return first;
 }
 
-Object* MakeTreeWithParents(Py_ssize_t nodes) {
+Object* MakeTreeWithParents(Py_ssize_t nodes, TypeObject* type) {
   // Heap order: node i's children are 2i+1 and 2i+2.
   std::vector<Object*> all;
   all.reserve(static_cast<std::size_t>(nodes));
   for (Py_ssize_t i = 0; i < nodes; ++i) {
-    all.push_back(InstanceNew(3));
+    all.push_back(InstanceNew(3, type));
   }
   for (Py_ssize_t i = 1; i < nodes; ++i) {
     Object* parent = all[static_cast<std::size_t>((i - 1) / 2)];
@@ -122,10 +133,10 @@ Object* MakeRandomGraph(Py_ssize_t n, int degree, std::uint64_t seed) {
   return lists.empty() ? nullptr : lists[0];
 }
 
-Object* MakeLiveObjects(Py_ssize_t n) {
+Object* MakeLiveObjects(Py_ssize_t n, TypeObject* type) {
   Object* holder = ListNew(0);
   for (Py_ssize_t i = 0; i < n; ++i) {
-    Object* instance = InstanceNew(2);
+    Object* instance = InstanceNew(2, type);
     Object* number = refcount::IntFromLong(1000 + i);
     Object* text = refcount::StrFromString("payload");
     InstanceSetSlot(instance, 0, number);

@@ -131,8 +131,15 @@ inline void ResetRefs(GcHead* gc, Py_ssize_t refs) {
                 (static_cast<std::uintptr_t>(refs) << kGcRefsShift);
 }
 // gc_refs - 1. A count that would go below 0 means a type's tp_traverse visits a reference
-// its object does not own: FatalError("gc_decref", "refcount is too small").
-void DecrementRefs(GcHead* gc);
+// its object does not own: FatalError("gc_decref", "refcount is too small"). Inline: it
+// runs once for every reference between two objects of the set being collected.
+[[noreturn]] void RefcountTooSmall();  // that FatalError
+inline void DecrementRefs(GcHead* gc) {
+  if (GetRefs(gc) <= 0) [[unlikely]] {
+    RefcountTooSmall();
+  }
+  gc->gc_prev -= std::uintptr_t{1} << kGcRefsShift;
+}
 
 // ---- List operations (gc_list_*): only on doubly linked lists --------------------------------
 
