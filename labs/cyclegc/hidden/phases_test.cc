@@ -64,7 +64,7 @@ TEST_F(Phases, UpdateRefsStartsAgainFromTheRefcount) {
   SubtractRefs(set.set());
   EXPECT_EQ(LABKIT_OBSERVE(Refs(a.get())), 1);
   EXPECT_EQ(LABKIT_OBSERVE(Refs(b.get())), 1);
-  Ref extra = a;  // one more reference since the last UpdateRefs
+  Ref extra = a;  // NOLINT(performance-unnecessary-copy-initialization): one more reference
   UpdateRefs(set.set());
   EXPECT_EQ(LABKIT_OBSERVE(Refs(a.get())), 3);
   EXPECT_EQ(LABKIT_OBSERVE(Refs(b.get())), 2);

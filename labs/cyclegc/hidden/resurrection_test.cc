@@ -18,25 +18,10 @@ namespace {
 using refcount::Ref;
 using testing::CollectorTest;
 using testing::FinalizerLog;
+using testing::MakeInstanceRing;
 using testing::Resurrected;
 
 class Resurrection : public CollectorTest {};
-
-// n instances with `slots` slots in a ring through slot 0, in allocation order. BORROWED
-// pointers: the ring owns them.
-std::vector<Object*> MakeInstanceRing(int n, Py_ssize_t slots = 1) {
-  std::vector<Object*> nodes;
-  for (int i = 0; i < n; ++i) {
-    nodes.push_back(refcount::InstanceNew(slots));
-  }
-  for (int i = 0; i < n; ++i) {
-    refcount::InstanceSetSlot(nodes[i], 0, nodes[(i + 1) % n]);
-  }
-  for (Object* op : nodes) {
-    refcount::Decref(op);
-  }
-  return nodes;
-}
 
 TEST_F(Resurrection, KeepsEverythingItReaches) {
   // a -> b -> c -> a, and a also holds a list with an int in it.

@@ -215,4 +215,18 @@ DetachedSet::~DetachedSet() {
   }
 }
 
+std::vector<Object*> MakeInstanceRing(int n, refcount::Py_ssize_t slots) {
+  std::vector<Object*> nodes;
+  for (int i = 0; i < n; ++i) {
+    nodes.push_back(refcount::InstanceNew(slots));
+  }
+  for (int i = 0; i < n; ++i) {
+    refcount::InstanceSetSlot(nodes[i], 0, nodes[(i + 1) % n]);
+  }
+  for (Object* op : nodes) {
+    refcount::Decref(op);
+  }
+  return nodes;
+}
+
 }  // namespace cyclegc::testing

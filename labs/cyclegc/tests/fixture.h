@@ -98,4 +98,8 @@ class DetachedSet {
   GcHead extra_;
 };
 
+// n instances with `slots` slots in a ring through slot 0, in allocation order. BORROWED
+// pointers: the ring owns them.
+std::vector<Object*> MakeInstanceRing(int n, refcount::Py_ssize_t slots = 1);
+
 }  // namespace cyclegc::testing

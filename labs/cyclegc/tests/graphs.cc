@@ -7,7 +7,6 @@
 namespace cyclegc::testing {
 
 using refcount::Decref;
-using refcount::InstanceGetSlot;
 using refcount::InstanceNew;
 using refcount::InstanceSetSlot;
 using refcount::ListAppend;
