@@ -194,22 +194,30 @@ bool IsInstalled() { return installed; }
 
 // ---- The gc module ------------------------------------------------------------------------
 
-Py_ssize_t Collect(int generation) {
-  CheckGeneration(generation, /*allow_all=*/false);
+namespace {
+
+// Runs `collection` with `collecting` set, unless a collection is running already (a
+// finalizer or callback asking for another gets 0). The flag is cleared even when the
+// collection throws, as an unfinished skeleton does.
+template <typename Collection>
+Py_ssize_t WhileCollecting(Collection collection) {
   GcState& state = State();
   if (state.collecting) {
     return 0;
   }
   state.collecting = true;
-  Py_ssize_t found = 0;
-  try {
-    found = CollectWithCallback(generation);
-  } catch (...) {
-    state.collecting = false;
-    throw;
-  }
-  state.collecting = false;
-  return found;
+  struct ClearOnExit {
+    bool& flag;
+    ~ClearOnExit() { flag = false; }
+  } clear_on_exit{state.collecting};
+  return collection();
+}
+
+}  // namespace
+
+Py_ssize_t Collect(int generation) {
+  CheckGeneration(generation, /*allow_all=*/false);
+  return WhileCollecting([generation] { return CollectWithCallback(generation); });
 }
 
 Py_ssize_t RunPendingCollection() {
@@ -218,19 +226,7 @@ Py_ssize_t RunPendingCollection() {
     return 0;
   }
   state.collection_scheduled = false;
-  if (state.collecting) {
-    return 0;
-  }
-  state.collecting = true;
-  Py_ssize_t found = 0;
-  try {
-    found = CollectGenerations();
-  } catch (...) {
-    state.collecting = false;
-    throw;
-  }
-  state.collecting = false;
-  return found;
+  return WhileCollecting(CollectGenerations);
 }
 
 bool CollectionPending() { return State().collection_scheduled; }
