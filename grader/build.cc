@@ -1,37 +1,47 @@
-// grader/build.cc: compiling and linking a submission in the sandbox.
+// grader/build.cc: compiling, checking and linking a submission in the sandbox.
 //
 // Design: a submission is compiled outside Bazel, with exactly the compiler,
 // flags, defines and include directories the kit recorded, so it sees the same
 // headers the reference was built against, in the same configuration (e.g. with
 // sanitizers). The compiler runs in the sandbox because compiling untrusted code
-// is itself untrusted (#include "/etc/shadow", template bombs, huge outputs), and
-// it sees only what it needs: the kit's public headers, the scratch tree, and
-// an output directory. Files are compiled one by one so that the first error
-// shown is in the first broken file, and the output shown to the student has
-// sandbox paths removed (`student/x.cc:3:1: error: ...`).
+// is itself untrusted (#include "/etc/shadow", asm(".incbin"), template bombs,
+// a gigabyte of diagnostics), and it sees only what it needs: the kit's public
+// headers, the scratch tree, and an output directory. Anything that makes the
+// compiler run into its limits is a "compile limit" result, said as such.
+// Files are compiled one by one so that the first error shown is in the first
+// broken file, and the output shown to the student has sandbox paths removed
+// (`student/x.cc:3:1: error: ...`).
+//
+// The objects are then read with nm, readelf and objdump, each in its own
+// sandboxed run (an object made from untrusted source is untrusted input, and
+// one tool's output cannot be made to look like another's), and checked
+// against object_rules.h before anything is linked.
 #include "grader/build.h"
 
 #include <fmt/format.h>
 
+#include <map>
+#include <mutex>
 #include <regex>
 #include <sstream>
 
+#include "grader/files.h"
 #include "grader/runner.h"
 #include "grader/sandbox.h"
+#include "grader/sandbox_ids.h"
+#include "grader/shared_dirs.h"
 
 namespace labkit::grader {
 namespace fs = std::filesystem;
 namespace {
 
+// Compiler-emitted calls that the sanitizer headers also declare: the
+// instrumentation calls __asan_handle_no_return before every noreturn call.
+const char* const kInstrumentationCalls[] = {"__asan_handle_no_return"};
+
 std::string InSandbox(const char* root, const std::string& relative) {
   if (relative.empty() || relative == ".") return root;
   return std::string(root) + "/" + relative;
-}
-
-void MakeWritableDir(const fs::path& dir) {
-  fs::create_directories(dir);
-  // The sandboxed compiler runs as an unprivileged uid.
-  fs::permissions(dir, fs::perms::all);
 }
 
 void ReplaceAll(std::string& text, std::string_view from, std::string_view to) {
@@ -54,35 +64,148 @@ SandboxSpec BaseSpec(const BuildOptions& options) {
   spec.limits.output_bytes = 1ULL << 20;
   spec.limits.file_size_bytes = 512ULL << 20;
   spec.limits.max_processes = 64;
+  spec.group = options.group;
   return spec;
 }
 
-// Runs one compiler/linker command; returns its output, and whether it succeeded.
-bool RunTool(SandboxSpec spec, std::string& log) {
+// A tool stopped by one of its limits, as the student should read it.
+std::string CompileLimitMessage(const std::string& tool, const RunResult& result,
+                                const Limits& limits) {
+  std::string what;
+  switch (result.outcome) {
+    case Outcome::kWallTimeout:
+    case Outcome::kCpuLimit:
+      what = fmt::format("ran for more than {:.0f} s", limits.cpu_seconds);
+      break;
+    case Outcome::kMemoryLimit:
+      what = fmt::format("used more than {} MiB of memory", limits.memory_bytes >> 20);
+      break;
+    case Outcome::kOutputLimit:
+      what = fmt::format("printed more than {} KiB of diagnostics", limits.output_bytes >> 10);
+      break;
+    case Outcome::kFileSizeLimit:
+      what = fmt::format("wrote a file larger than {} MiB", limits.file_size_bytes >> 20);
+      break;
+    default:
+      what = DescribeOutcome(result, limits);
+  }
+  return fmt::format(
+      "compile limit: the {} {} and was stopped (an #include of a device or a huge file, a "
+      "template or constexpr blow-up, or runaway diagnostics)\n",
+      tool, what);
+}
+
+// Runs one compiler/linker command; returns whether it succeeded. On a
+// limit, `limit_message` says which.
+bool RunTool(SandboxSpec spec, const std::string& tool, std::string& log,
+             std::string& limit_message) {
   RunResult result = RunSandboxed(spec);
   if (result.outcome == Outcome::kSetupFailed) {
-    throw GraderFault("the sandbox could not run the compiler: " + result.detail +
+    throw GraderFault("the sandbox could not run the " + tool + ": " + result.detail +
                       " (check that bubblewrap is installed and the grader runs as root)");
   }
   log += result.stderr_data;
   log += result.stdout_data;
   if (result.ExitedCleanly()) return true;
-  if (result.outcome != Outcome::kExited) {
-    log += fmt::format("\n{}: {}\n", spec.argv.empty() ? "tool" : spec.argv[0],
-                       DescribeOutcome(result, spec.limits));
-    if (!result.detail.empty()) log += "(" + result.detail + ")\n";
+  if (result.outcome != Outcome::kExited && result.outcome != Outcome::kSignaled) {
+    limit_message = CompileLimitMessage(tool, result, spec.limits);
+    log += "\n" + limit_message;
+  } else if (result.outcome == Outcome::kSignaled) {
+    log += fmt::format("\n{}: {}\n", tool, DescribeOutcome(result, spec.limits));
   }
   return false;
 }
 
-std::string SourceOf(const std::string& object) {
-  std::string name = object;
-  if (name.starts_with(std::string(kSandboxOutDir) + "/")) {
-    name = name.substr(std::string(kSandboxOutDir).size() + 1);
+// Runs a binutils tool over the objects in the sandbox; its stdout, or a
+// CompiledObjects failure.
+std::optional<std::string> InspectObjects(const std::vector<std::string>& argv,
+                                          const CompiledObjects& compiled,
+                                          const BuildOptions& options, std::string& error) {
+  SandboxSpec spec = BaseSpec(options);
+  spec.mounts = {{compiled.dir.string(), kSandboxObjDir, false}};
+  spec.working_dir = kSandboxObjDir;
+  spec.argv = argv;
+  spec.limits.output_bytes = 16ULL << 20;
+  spec.limits.wall_seconds = std::min(options.compile_seconds, 60.0);
+  spec.limits.cpu_seconds = spec.limits.wall_seconds;
+  RunResult result = RunSandboxed(spec);
+  if (result.outcome == Outcome::kSetupFailed) {
+    throw GraderFault("the sandbox could not run " + argv[0] + ": " + result.detail);
   }
-  if (name.starts_with("obj/")) name = name.substr(4);
-  if (name.ends_with(".o")) name = name.substr(0, name.size() - 2) + ".cc";
-  return name;
+  if (!result.ExitedCleanly()) {
+    error = fmt::format("{} could not read the compiled objects ({}):\n{}", argv[0],
+                        DescribeOutcome(result, spec.limits),
+                        TrimCompilerOutput(result.stderr_data, 10, 1024));
+    return std::nullopt;
+  }
+  return result.stdout_data;
+}
+
+// The object rules, applied to `compiled` (ok on entry); sets it failed on a
+// violation.
+void CheckObjectRules(const StagedKit& kit, const BuildOptions& options,
+                      CompiledObjects& compiled) {
+  const ReservedNames& reserved = RuntimeReservedNames(kit.manifest.compiler);
+  std::set<std::string> interface = reserved.sanitizer_interface;
+  for (const char* call : kInstrumentationCalls) interface.erase(call);
+  ObjectRules rules;
+  rules.namespaces = options.namespaces;
+  rules.allowed_symbols = options.allowed_symbols;
+  rules.forbidden_symbols = BuiltinForbiddenSymbols();
+  rules.forbidden_symbols.insert(rules.forbidden_symbols.end(), options.forbidden_symbols.begin(),
+                                 options.forbidden_symbols.end());
+  rules.reserved = &reserved.reserved;
+  rules.sanitizer_interface = &interface;
+
+  auto fail = [&](const RuleViolation& v) {
+    compiled.ok = false;
+    compiled.stage = kStageRules;
+    compiled.rule = v.rule;
+    compiled.errors = fmt::format("{}: {}\n", v.file.empty() ? "a student file" : v.file, v.rule);
+    compiled.log += "rejected by the object rules: " + compiled.errors + "evidence: " +
+                    v.evidence + "\n";
+  };
+  auto inspect_failed = [&](const std::string& error) {
+    compiled.ok = false;
+    compiled.stage = kStageRules;
+    compiled.rule = "objects the grader's tools cannot read";
+    compiled.errors = error;
+    compiled.log += error;
+  };
+  const std::vector<std::string>& objects = compiled.objects;
+  std::string error;
+  std::vector<std::string> nm = {"/usr/bin/nm", "-A"};
+  nm.insert(nm.end(), objects.begin(), objects.end());
+  std::optional<std::string> symbols = InspectObjects(nm, compiled, options, error);
+  if (!symbols) return inspect_failed(error);
+  std::optional<RuleViolation> violation;
+  try {
+    violation = CheckSymbols(*symbols, rules);
+  } catch (const std::regex_error& e) {
+    throw GraderFault(std::string("a symbol pattern in lab.json is not a valid regex: ") +
+                      e.what());
+  }
+  if (violation) return fail(*violation);
+
+  std::vector<std::string> readelf = {"/usr/bin/readelf", "-S", "-W"};
+  readelf.insert(readelf.end(), objects.begin(), objects.end());
+  std::optional<std::string> sections = InspectObjects(readelf, compiled, options, error);
+  if (!sections) return inspect_failed(error);
+  // readelf names each file only when given several.
+  if (objects.size() == 1) sections = "File: " + objects[0] + "\n" + *sections;
+  if ((violation = CheckSections(*sections))) return fail(*violation);
+
+  // Only the instruction lines that make system calls, each with its object.
+  std::vector<std::string> objdump = {
+      "/bin/sh", "-c",
+      "/usr/bin/objdump -d --no-show-raw-insn \"$@\" | /usr/bin/awk '"
+      "/: +file format / { file = $1 } "
+      "/\\t(syscall|sysenter)( |$)|\\tint +\\$0x80/ { print file, $0 }'",
+      "objdump"};
+  objdump.insert(objdump.end(), objects.begin(), objects.end());
+  std::optional<std::string> calls = InspectObjects(objdump, compiled, options, error);
+  if (!calls) return inspect_failed(error);
+  if ((violation = CheckInstructions(*calls))) return fail(*violation);
 }
 
 }  // namespace
@@ -101,23 +224,50 @@ const std::vector<std::string>& BuiltinForbiddenSymbols() {
   return patterns;
 }
 
-std::optional<ForbiddenSymbol> FindForbiddenSymbol(std::string_view nm_output,
-                                                   const std::vector<std::string>& patterns) {
-  std::vector<std::regex> compiled;
-  for (const auto& p : patterns) compiled.emplace_back(p, std::regex::ECMAScript);
-  // "file:value type name": value is 16 hex digits (ELF64), or blank for undefined symbols.
-  static const std::regex line_format(R"(^([^:]+):[0-9a-fA-F ]{16} (\S) (.+)$)");
-  std::istringstream in{std::string(nm_output)};
-  std::string line;
-  std::smatch m;
-  while (std::getline(in, line)) {
-    if (!std::regex_match(line, m, line_format)) continue;
-    std::string name = m[3];
-    for (size_t i = 0; i < compiled.size(); ++i) {
-      if (std::regex_search(name, compiled[i])) return ForbiddenSymbol{m[1], name, patterns[i]};
+const ReservedNames& RuntimeReservedNames(const std::string& compiler) {
+  static std::mutex mutex;
+  static auto* const cache = new std::map<std::string, ReservedNames>();
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = cache->find(compiler);
+  if (it != cache->end()) return it->second;
+  // The runtime libraries the compiler links with, and its sanitizer headers,
+  // as the compiler itself finds them.
+  SandboxSpec spec;
+  spec.env = {{"PATH", "/usr/bin:/bin"}, {"LC_ALL", "C"}};
+  spec.argv = {"/bin/sh", "-c",
+               "cc=\"$1\"; echo \"include $($cc -print-file-name=include)\"; "
+               "for lib in libc.so.6 libm.so.6 libstdc++.so libgcc_s.so.1 libasan.so "
+               "libubsan.so libtsan.so liblsan.so; do "
+               "f=$($cc -print-file-name=$lib); case $f in /*) [ -e \"$f\" ] && "
+               "/usr/bin/nm -D \"$f\";; esac; done; true",
+               "runtime-names", compiler};
+  spec.limits.output_bytes = 64ULL << 20;
+  spec.limits.wall_seconds = 120;
+  spec.limits.cpu_seconds = 120;
+  spec.limits.memory_bytes = 2ULL << 30;
+  spec.limits.limit_address_space = false;
+  RunResult result = RunSandboxed(spec);
+  if (!result.ExitedCleanly()) {
+    throw GraderFault("cannot list the runtime libraries' symbols with " + compiler + ": " +
+                      result.detail + "\n" + result.stderr_data.substr(0, 2000));
+  }
+  std::string output = result.stdout_data;
+  std::string first_line = output.substr(0, output.find('\n'));
+  std::vector<std::string> headers;
+  if (first_line.starts_with("include /")) {
+    fs::path dir = fs::path(first_line.substr(8)) / "sanitizer";
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      if (entry.path().extension() == ".h") {
+        headers.push_back(ReadWholeFile(entry.path()).value_or(""));
+      }
     }
   }
-  return std::nullopt;
+  if (headers.empty()) {
+    throw GraderFault("cannot find the compiler's sanitizer headers (include/sanitizer/*.h) for " +
+                      compiler);
+  }
+  return cache->emplace(compiler, DeriveReservedNames(headers, output)).first->second;
 }
 
 std::string TrimCompilerOutput(std::string_view log, size_t max_lines, size_t max_bytes) {
@@ -126,6 +276,7 @@ std::string TrimCompilerOutput(std::string_view log, size_t max_lines, size_t ma
   ReplaceAll(text, std::string(kSandboxKitDir) + "/", "");
   ReplaceAll(text, std::string(kSandboxLibDir) + "/", "");
   ReplaceAll(text, std::string(kSandboxOutDir) + "/", "");
+  ReplaceAll(text, std::string(kSandboxObjDir) + "/", "");
   std::istringstream in(text);
   std::string line, out;
   size_t lines = 0, total = 0;
@@ -140,20 +291,22 @@ std::string TrimCompilerOutput(std::string_view log, size_t max_lines, size_t ma
   return out;
 }
 
-BuildResult BuildTestBinary(const StagedKit& kit, const fs::path& source_root,
-                            const std::vector<std::string>& sources, const fs::path& out_dir,
-                            const BuildOptions& options) {
+CompiledObjects CompileSubmission(const StagedKit& kit, const fs::path& source_root,
+                                  const std::vector<std::string>& sources, const fs::path& out_dir,
+                                  const BuildOptions& options) {
   const KitManifest& m = kit.manifest;
-  BuildResult build;
-  MakeWritableDir(out_dir);
-  MakeWritableDir(out_dir / "tmp");
-  MakeWritableDir(out_dir / "obj");
+  CompiledObjects compiled;
+  compiled.dir = out_dir;
+  MakeSharedDir(out_dir, options.group, RunAccess::kWrite);
+  MakeSharedDir(out_dir / "tmp", options.group, RunAccess::kWrite);
+  MakeSharedDir(out_dir / "obj", options.group, RunAccess::kWrite);
 
-  std::vector<std::string> objects;
   for (const auto& source : sources) {
     fs::path object = fs::path("obj") / source;
     object.replace_extension(".o");
-    MakeWritableDir(out_dir / object.parent_path());
+    for (fs::path dir = object.parent_path(); !dir.empty() && dir != "obj"; dir = dir.parent_path()) {
+      MakeSharedDir(out_dir / dir, options.group, RunAccess::kWrite);
+    }
     SandboxSpec spec = BaseSpec(options);
     spec.mounts = {{kit.HeaderRoot().string(), kSandboxKitDir, false},
                    {source_root.string(), kSandboxSrcDir, false},
@@ -172,84 +325,74 @@ BuildResult BuildTestBinary(const StagedKit& kit, const fs::path& source_root,
     for (const auto& s : m.system_includes) {
       spec.argv.insert(spec.argv.end(), {"-isystem", InSandbox(kSandboxKitDir, s)});
     }
-    std::string sandbox_object = InSandbox(kSandboxOutDir, object.string());
-    spec.argv.insert(spec.argv.end(), {"-c", source, "-o", sandbox_object});
-    if (!RunTool(spec, build.log)) {
-      build.stage = "compile";
-      build.errors = TrimCompilerOutput(build.log);
-      if (build.errors.empty()) build.errors = "the compiler failed without a message\n";
-      return build;
+    spec.argv.insert(spec.argv.end(),
+                     {"-c", source, "-o", InSandbox(kSandboxOutDir, object.string())});
+    std::string limit_message;
+    if (!RunTool(spec, "compiler", compiled.log, limit_message)) {
+      compiled.stage = kStageCompile;
+      compiled.errors = limit_message.empty() ? TrimCompilerOutput(compiled.log)
+                                              : fmt::format("{}: {}", source, limit_message);
+      if (compiled.errors.empty()) compiled.errors = "the compiler failed without a message\n";
+      SealTree(out_dir, options.group);
+      return compiled;
     }
-    objects.push_back(sandbox_object);
+    compiled.objects.push_back(object.string());
   }
+  SealTree(out_dir, options.group);
+  compiled.ok = true;
+  CheckObjectRules(kit, options, compiled);
+  return compiled;
+}
 
-  // The symbols the objects define and use (nm, in the sandbox: an object file made from
-  // untrusted source is untrusted input too).
-  {
-    SandboxSpec spec = BaseSpec(options);
-    spec.mounts = {{out_dir.string(), kSandboxOutDir, true}};
-    spec.working_dir = kSandboxOutDir;
-    spec.argv = {"/usr/bin/nm", "-C", "-A"};
-    spec.argv.insert(spec.argv.end(), objects.begin(), objects.end());
-    RunResult result = RunSandboxed(spec);
-    if (result.outcome == Outcome::kSetupFailed) {
-      throw GraderFault("the sandbox could not run nm: " + result.detail);
-    }
-    if (!result.ExitedCleanly()) {
-      build.stage = "symbols";
-      build.log += result.stderr_data;
-      build.errors =
-          "nm could not read the compiled objects:\n" + TrimCompilerOutput(result.stderr_data);
-      return build;
-    }
-    std::vector<std::string> patterns = BuiltinForbiddenSymbols();
-    patterns.insert(patterns.end(), options.forbidden_symbols.begin(),
-                    options.forbidden_symbols.end());
-    const std::string& listing = result.stdout_data;
-    std::optional<ForbiddenSymbol> found;
-    try {
-      found = FindForbiddenSymbol(listing, patterns);
-    } catch (const std::regex_error& e) {
-      throw GraderFault(std::string("a forbidden_symbols pattern is not a valid regex: ") +
-                        e.what());
-    }
-    if (found) {
-      build.stage = "symbols";
-      build.errors = fmt::format(
-          "{}: uses or defines `{}`, which submissions may not (it matches the forbidden "
-          "pattern {}): student code must not call the grader's harness, GoogleTest, or a "
-          "lab's private reference.\n",
-          found->file.empty() ? "a student file" : SourceOf(found->file), found->symbol,
-          found->pattern);
-      build.log += build.errors;
-      return build;
-    }
+BuildResult LinkTestBinary(const StagedKit& kit, const CompiledObjects& objects,
+                           const fs::path& out_dir, const BuildOptions& options) {
+  const KitManifest& m = kit.manifest;
+  BuildResult build;
+  build.log = objects.log;
+  if (!objects.ok) {
+    build.stage = objects.stage;
+    build.errors = objects.errors;
+    build.rule = objects.rule;
+    return build;
   }
-
+  MakeSharedDir(out_dir, options.group, RunAccess::kWrite);
+  MakeSharedDir(out_dir / "tmp", options.group, RunAccess::kWrite);
   SandboxSpec spec = BaseSpec(options);
   spec.mounts = {{kit.LibRoot().string(), kSandboxLibDir, false},
+                 {objects.dir.string(), kSandboxObjDir, false},
                  {out_dir.string(), kSandboxOutDir, true}};
   spec.working_dir = kSandboxOutDir;
+  if (options.group) spec.extra_group = SandboxIds().KitGid();  // may read the link inputs
   spec.argv = {m.linker, "-o", InSandbox(kSandboxOutDir, "test_binary")};
-  spec.argv.insert(spec.argv.end(), objects.begin(), objects.end());
   for (const auto& input : m.link_inputs) {
-    std::string path = InSandbox(kSandboxLibDir, input.path);
-    if (input.whole_archive) {
-      spec.argv.insert(spec.argv.end(), {"-Wl,--whole-archive", path, "-Wl,--no-whole-archive"});
-    } else {
-      spec.argv.push_back(path);
-    }
+    if (!input.whole_archive) continue;
+    spec.argv.insert(spec.argv.end(), {"-Wl,--whole-archive", InSandbox(kSandboxLibDir, input.path),
+                                       "-Wl,--no-whole-archive"});
+  }
+  for (const auto& object : objects.objects) spec.argv.push_back(InSandbox(kSandboxObjDir, object));
+  for (const auto& input : m.link_inputs) {
+    if (!input.whole_archive) spec.argv.push_back(InSandbox(kSandboxLibDir, input.path));
   }
   spec.argv.insert(spec.argv.end(), m.link_flags.begin(), m.link_flags.end());
-  if (!RunTool(spec, build.log)) {
-    build.stage = "link";
-    build.errors = TrimCompilerOutput(build.log);
+  std::string limit_message;
+  bool linked = RunTool(spec, "linker", build.log, limit_message);
+  SealTree(out_dir, options.group);
+  if (!linked) {
+    build.stage = kStageLink;
+    build.errors = limit_message.empty() ? TrimCompilerOutput(build.log) : limit_message;
     if (build.errors.empty()) build.errors = "the linker failed without a message\n";
     return build;
   }
   build.ok = true;
   build.binary = out_dir / "test_binary";
   return build;
+}
+
+BuildResult BuildTestBinary(const StagedKit& kit, const fs::path& source_root,
+                            const std::vector<std::string>& sources, const fs::path& out_dir,
+                            const BuildOptions& options) {
+  CompiledObjects objects = CompileSubmission(kit, source_root, sources, out_dir, options);
+  return LinkTestBinary(kit, objects, out_dir, options);
 }
 
 }  // namespace labkit::grader

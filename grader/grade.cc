@@ -11,6 +11,17 @@
 // has its own kit, maybe another configuration), and each test is run on its
 // own. Every failure a submission can cause becomes part of the result; only
 // problems with the lab itself (lab.json, kits, reference) throw.
+//
+// The reference run also measures each test's time; a submission's tests get
+// time limits derived from it (lab_config.h), and the lab's budget_seconds
+// bounds a whole grade, so a submission that hangs in every test costs
+// seconds per test and never more than the budget. Suites whose kits compile
+// alike (kit.h: compile_key) share one compile of the submission.
+//
+// As root, each graded tree gets a grade group (sandbox_ids.h) that owns its
+// work directory (shared_dirs.h); the cache dir itself is closed to others
+// but for the staged kits, and the reference results are root's alone, so
+// no submission can read the digests or poison the next one's reference.
 #include "grader/grade.h"
 
 #include <fmt/format.h>
@@ -30,37 +41,66 @@
 
 #include "grader/files.h"
 #include "grader/intake.h"
+#include "grader/shared_dirs.h"
 
 namespace labkit::grader {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr const char* kReferenceCacheVersion = "labkit-reference-v1";
+constexpr const char* kReferenceCacheVersion = "labkit-reference-v2";
 
-void MakeTreeReadable(const fs::path& root) {
-  std::error_code ec;
-  fs::permissions(root, fs::perms(0755), ec);
-  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::end(it);
-       it.increment(ec)) {
-    fs::permissions(it->path(), it->is_directory() ? fs::perms(0755) : fs::perms(0644), ec);
-  }
-}
-
-// The sandbox runs as uid 65534 and bind-mounts paths under the cache dir, so
-// every parent of it must be searchable by others.
+// The sandbox runs as unprivileged uids and bind-mounts paths under the cache
+// dir, so every parent of it must be searchable by others.
 void CheckReachable(const fs::path& dir) {
   if (geteuid() != 0) return;
   fs::path abs = fs::absolute(dir);
-  for (fs::path p = abs; !p.empty(); p = p.parent_path()) {
+  for (fs::path p = abs.parent_path(); !p.empty(); p = p.parent_path()) {
     struct stat st;
     if (stat(p.c_str(), &st) == 0 && !(st.st_mode & S_IXOTH)) {
       throw GraderFault(fmt::format(
-          "the cache dir {} is not reachable by the sandbox's user (uid 65534): {} is not "
-          "searchable by others. Use a cache dir outside /root, e.g. /var/cache/labkit",
+          "the cache dir {} is not reachable by the sandbox's users: {} is not searchable by "
+          "others. Use a cache dir outside /root, e.g. /var/cache/labkit",
           abs.string(), p.string()));
     }
     if (p == p.parent_path()) break;
   }
+}
+
+// As root, the cache dir and its work dir are closed to others but for
+// passing through (runs reach their own work dir and the staged kits by
+// path; they cannot list what is there); the reference results are root's.
+void CloseCacheDir(const fs::path& cache_dir) {
+  std::error_code ec;
+  const bool as_root = geteuid() == 0;
+  for (const char* sub : {"", "work", "kits"}) {
+    fs::path dir = cache_dir / sub;
+    fs::create_directories(dir, ec);
+    if (as_root) chown(dir.c_str(), 0, 0);
+    fs::permissions(dir, as_root && std::string_view(sub) != "kits" ? fs::perms(0711)
+                                                                     : fs::perms(0755),
+                    ec);
+  }
+  fs::create_directories(cache_dir / "reference", ec);
+  if (as_root) chown((cache_dir / "reference").c_str(), 0, 0);
+  fs::permissions(cache_dir / "reference", fs::perms(0700), ec);
+}
+
+// In the fallback without namespaces the sandbox's uids see every file that
+// others may read: the solutions and hidden tests must not be such files.
+// Closes them (o-rwx on the directories) and says so; bubblewrap hides them
+// anyway.
+std::vector<std::string> CloseToOthersForFallback(const std::vector<fs::path>& dirs) {
+  std::vector<std::string> closed;
+  if (geteuid() != 0 || DetectIsolation() != Isolation::kRlimitsOnly) return closed;
+  for (const fs::path& dir : dirs) {
+    std::error_code ec;
+    if (dir.empty() || !fs::is_directory(dir, ec)) continue;
+    fs::perms perms = fs::status(dir, ec).permissions();
+    if ((perms & fs::perms::others_all) == fs::perms::none) continue;
+    fs::permissions(dir, fs::perms::others_all, fs::perm_options::remove, ec);
+    if (!ec) closed.push_back(dir.string());
+  }
+  return closed;
 }
 
 void CopyFile(const fs::path& from, const fs::path& to) {
@@ -88,6 +128,29 @@ bool GradeResult::Compiled() const {
   return intake_error.empty() && FirstBuildFailure() == nullptr;
 }
 
+GradeStatus GradeResult::Status() const {
+  if (!intake_error.empty()) return GradeStatus::kRejectedUpload;
+  for (const auto& s : suites) {
+    if (s.build.ok) continue;
+    if (s.build.stage == kStageRules) return GradeStatus::kRejectedCode;
+    if (s.build.stage == kStageCompile) return GradeStatus::kCompileError;
+  }
+  for (const auto& s : suites) {
+    if (!s.build.ok && s.build.stage == kStageLink) return GradeStatus::kLinkError;
+  }
+  for (const auto& s : suites) {
+    if (!s.build.ok && s.build.stage == "budget") return GradeStatus::kOutOfTime;
+  }
+  return tests_not_run > 0 ? GradeStatus::kOutOfTime : GradeStatus::kOk;
+}
+
+std::string GradeResult::RejectedRule() const {
+  for (const auto& s : suites) {
+    if (!s.build.ok && s.build.stage == kStageRules) return s.build.rule;
+  }
+  return "";
+}
+
 const SuiteResult* GradeResult::FirstBuildFailure() const {
   for (const auto& s : suites) {
     if (!s.build.ok) return &s;
@@ -105,11 +168,30 @@ const TestRun* GradeResult::FindRun(const std::string& suite, const std::string&
   return nullptr;
 }
 
+const char* StatusName(GradeStatus status) {
+  switch (status) {
+    case GradeStatus::kOk:
+      return "ok";
+    case GradeStatus::kRejectedUpload:
+      return "rejected upload";
+    case GradeStatus::kCompileError:
+      return "compile error";
+    case GradeStatus::kRejectedCode:
+      return "rejected code";
+    case GradeStatus::kLinkError:
+      return "link error";
+    case GradeStatus::kOutOfTime:
+      return "timed out";
+  }
+  return "unknown";
+}
+
 Grader::Grader(GradeOptions options) : options_(std::move(options)) {
   lab_ = LoadLabConfig(options_.lab_dir);
-  // As root the sandbox ends each run by killing every process of its uid, which
-  // would also kill runs in flight beside it: tests then run one at a time.
-  if (options_.jobs < 1 || geteuid() == 0) options_.jobs = 1;
+  if (options_.jobs < 1) options_.jobs = 1;
+  if (geteuid() == 0) {
+    if (std::string problem = CheckSandboxIdsAreFree(); !problem.empty()) throw GraderFault(problem);
+  }
   std::error_code ec;
   fs::create_directories(options_.cache_dir, ec);
   if (ec) {
@@ -117,9 +199,15 @@ Grader::Grader(GradeOptions options) : options_(std::move(options)) {
                                   ec.message()));
   }
   options_.cache_dir = fs::absolute(options_.cache_dir);
-  fs::permissions(options_.cache_dir, fs::perms(0755), ec);
   CheckReachable(options_.cache_dir);
+  CloseCacheDir(options_.cache_dir);
   RemoveStaleWorkDirs(options_.cache_dir / "work");
+  for (const std::string& dir :
+       CloseToOthersForFallback({options_.solutions_dir, options_.lab_dir / "hidden"})) {
+    notes_for_instructor_.push_back("closed " + dir +
+                                    " to others: the sandbox has no namespaces here, so its "
+                                    "uids could otherwise read it");
+  }
   if (options_.solutions_dir.empty()) LeaveOutSuitesWithoutKits();
   for (const auto& suite : lab_.suites) {
     auto it = options_.kits.find(suite.name);
@@ -148,20 +236,26 @@ Grader::Grader(GradeOptions options) : options_(std::move(options)) {
   }
 }
 
+Grader::WorkDir::WorkDir(fs::path path, IdLease group_lease)
+    : path_(std::move(path)), group_lease_(std::move(group_lease)) {
+  if (group_lease_.held()) group_ = GroupForRuns(SandboxIds().GradeGid(group_lease_.index()));
+}
+
 Grader::WorkDir::~WorkDir() {
   std::error_code ec;
   fs::remove_all(path_, ec);
 }
 
 Grader::WorkDir Grader::NewWorkDir(const std::string& what) {
+  IdLease group_lease;
+  if (geteuid() == 0) group_lease = LeaseGradeGroup();
   std::random_device random;
   fs::path dir = options_.cache_dir / "work" /
                  fmt::format("{}-{}-{:08x}", what, getpid(), static_cast<unsigned>(random()));
-  fs::create_directories(dir);
-  std::error_code ec;
-  fs::permissions(options_.cache_dir / "work", fs::perms(0755), ec);
-  fs::permissions(dir, fs::perms(0755), ec);
-  return WorkDir(dir);
+  std::optional<gid_t> group;
+  if (group_lease.held()) group = GroupForRuns(SandboxIds().GradeGid(group_lease.index()));
+  MakeSharedDir(dir, group, RunAccess::kRead);
+  return WorkDir(dir, std::move(group_lease));
 }
 
 // In a student's repository the hidden suites' kits do not exist: grade what
@@ -191,25 +285,54 @@ void Grader::LeaveOutSuitesWithoutKits() {
   if (lab_.suites.empty()) throw KitError("no kit given for any suite of lab " + lab_.id);
 }
 
+BuildOptions Grader::BuildOptionsForWork(const WorkDir& work) const {
+  BuildOptions options = BuildOptionsFor(lab_);
+  options.group = work.group();
+  return options;
+}
+
+std::vector<BuildResult> Grader::BuildSuites(const WorkDir& work, const fs::path& scratch,
+                                             const Deadline& deadline) {
+  // Suites whose kits compile alike share one compile (kit.h: compile_key).
+  std::map<std::string, CompiledObjects> compiled_by_key;
+  std::vector<BuildResult> builds;
+  const BuildOptions options = BuildOptionsForWork(work);
+  for (const auto& suite : lab_.suites) {
+    const StagedKit& kit = kits_.at(suite.name);
+    auto it = compiled_by_key.find(kit.compile_key);
+    if (it == compiled_by_key.end()) {
+      fs::path objects_dir = work.path() / fmt::format("objects-{}", compiled_by_key.size());
+      it = compiled_by_key
+               .emplace(kit.compile_key, CompileSubmission(kit, scratch, lab_.student_files,
+                                                          objects_dir, options))
+               .first;
+    }
+    builds.push_back(
+        LinkTestBinary(kit, it->second, work.path() / ("build-" + suite.name), options));
+    if (deadline && std::chrono::steady_clock::now() > *deadline) break;
+  }
+  return builds;
+}
+
 // Without a reference (a student's repository), the test list comes from the
 // skeleton, which always builds; nothing is run and no digests are known.
 void Grader::ListTestsOfSkeleton() {
   const WorkDir work = NewWorkDir("skeleton");
   fs::path scratch = work.path() / "src";
   for (const auto& file : lab_.student_files) CopyFile(options_.lab_dir / file, scratch / file);
-  MakeTreeReadable(scratch);
-  for (const auto& suite : lab_.suites) {
-    const StagedKit& kit = kits_.at(suite.name);
-    BuildResult build =
-        BuildTestBinary(kit, scratch, lab_.student_files, work.path() / ("build-" + suite.name),
-                        BuildOptionsFor(lab_));
+  SealTree(scratch, work.group());
+  std::vector<BuildResult> builds = BuildSuites(work, scratch, std::nullopt);
+  for (size_t i = 0; i < lab_.suites.size(); ++i) {
+    const SuiteConfig& suite = lab_.suites[i];
+    const BuildResult& build = builds[i];
     if (!build.ok) {
       throw GraderFault(fmt::format("the skeleton in {} does not build with the {} kit:\n{}",
                                     options_.lab_dir.string(), suite.name, build.errors));
     }
     RunOptions list_options;
-    list_options.no_address_space_limit = kit.manifest.ReservesHugeAddressSpace();
+    list_options.no_address_space_limit = kits_.at(suite.name).manifest.ReservesHugeAddressSpace();
     list_options.work_dir = work.path() / "list";
+    list_options.group = work.group();
     reference_[suite.name].tests = ListTests(build.binary, list_options);
   }
 }
@@ -241,6 +364,9 @@ void Grader::LoadOrRunReference() {
         ReferenceSuite ref;
         ref.tests = s.at("tests").get<std::vector<std::string>>();
         ref.digests = s.at("digests").get<std::map<std::string, std::string>>();
+        for (const auto& [test, t] : s.at("timings").items()) {
+          ref.timings[test] = {t.at(0).get<double>(), t.at(1).get<double>()};
+        }
         reference_[suite.name] = std::move(ref);
       }
       return;
@@ -249,30 +375,30 @@ void Grader::LoadOrRunReference() {
     }
   }
 
-  const WorkDir work_dir = NewWorkDir("reference");
-  const fs::path& work = work_dir.path();
-  fs::path scratch = work / "src";
+  const WorkDir work = NewWorkDir("reference");
+  fs::path scratch = work.path() / "src";
   for (const auto& file : lab_.student_files)
     CopyFile(options_.solutions_dir / file, scratch / file);
-  MakeTreeReadable(scratch);
-  for (const auto& suite : lab_.suites) {
-    const StagedKit& kit = kits_.at(suite.name);
+  SealTree(scratch, work.group());
+  std::vector<BuildResult> builds = BuildSuites(work, scratch, std::nullopt);
+  for (size_t i = 0; i < lab_.suites.size(); ++i) {
+    const SuiteConfig& suite = lab_.suites[i];
     SuiteResult built;
     built.suite = &suite;
-    built.build = BuildTestBinary(kit, scratch, lab_.student_files, work / ("build-" + suite.name),
-                                  BuildOptionsFor(lab_));
+    built.build = builds[i];
     if (!built.build.ok) {
       throw GraderFault(fmt::format(
           "the reference solution ({}) does not build with the {} kit ({} failed):\n{}",
           options_.solutions_dir.string(), suite.name, built.build.stage, built.build.errors));
     }
     RunOptions list_options;
-    list_options.no_address_space_limit = kit.manifest.ReservesHugeAddressSpace();
-    list_options.work_dir = work / "list";
+    list_options.no_address_space_limit = kits_.at(suite.name).manifest.ReservesHugeAddressSpace();
+    list_options.work_dir = work.path() / "list";
+    list_options.group = work.group();
     ReferenceSuite ref;
     ref.tests = ListTests(built.build.binary, list_options);
     reference_[suite.name] = ref;  // RunSuite needs the list
-    auto runs = RunSuite(built, work, nullptr);
+    auto runs = RunSuite(built, work, nullptr, std::nullopt);
     std::string failures;
     for (const auto& [name, run] : runs) {
       if (run.grader_fault) throw GraderFault("cannot run the reference's tests: " + run.reason);
@@ -281,6 +407,7 @@ void Grader::LoadOrRunReference() {
                                 TrimCompilerOutput(run.stderr_data + run.stdout_data, 15, 1500));
       } else {
         ref.digests[name] = run.digest;
+        ref.timings[name] = {run.seconds, run.cpu_seconds};
       }
     }
     if (!failures.empty()) {
@@ -295,18 +422,22 @@ void Grader::LoadOrRunReference() {
   nlohmann::json j;
   j["key"] = key_text;
   for (const auto& [name, ref] : reference_) {
-    j["suites"][name] = {{"tests", ref.tests}, {"digests", ref.digests}};
+    nlohmann::json timings = nlohmann::json::object();
+    for (const auto& [test, t] : ref.timings) timings[test] = {t.wall_seconds, t.cpu_seconds};
+    j["suites"][name] = {{"tests", ref.tests}, {"digests", ref.digests}, {"timings", timings}};
   }
   fs::create_directories(cache_file.parent_path());
   fs::path tmp = cache_file;
-  tmp += fmt::format(".tmp{}", getpid());
+  tmp += fmt::format(".tmp{}-{}", getpid(), std::random_device{}());
   std::ofstream(tmp) << j.dump(2) << "\n";
   std::error_code ec;  // a cache that cannot be written only costs a re-run next time
+  fs::permissions(tmp, fs::perms(0600), ec);
   fs::rename(tmp, cache_file, ec);
 }
 
-std::map<std::string, TestRun> Grader::RunSuite(const SuiteResult& suite, const fs::path& work,
-                                                const std::map<std::string, std::string>* digests) {
+std::map<std::string, TestRun> Grader::RunSuite(const SuiteResult& suite, const WorkDir& work,
+                                                const ReferenceSuite* reference,
+                                                Deadline deadline) {
   const std::string& name = suite.suite->name;
   const auto& tests = reference_.at(name).tests;
   bool huge_address_space = kits_.at(name).manifest.ReservesHugeAddressSpace();
@@ -314,18 +445,32 @@ std::map<std::string, TestRun> Grader::RunSuite(const SuiteResult& suite, const 
   std::atomic<size_t> next{0};
   auto worker = [&](int id) {
     for (size_t i = next++; i < tests.size(); i = next++) {
+      if (deadline && std::chrono::steady_clock::now() >= *deadline) {
+        runs[i].name = tests[i];
+        runs[i].not_run = true;
+        runs[i].reason = fmt::format("not run: the submission's time budget ({} s) ran out",
+                                     lab_.budget_seconds);
+        continue;
+      }
       RunOptions options;
       auto item = item_of_test_.find(name + "/" + tests[i]);
       // Before the rubric is checked (the reference run) use the lab's limits.
       static const RubricItem kNoItem;
-      options.limits = TestLimits(lab_, item != item_of_test_.end() ? *item->second : kNoItem);
-      options.no_address_space_limit = huge_address_space;
-      options.work_dir = work / fmt::format("run-{}-{}", name, id);
+      std::optional<ReferenceTiming> timing;
       std::optional<std::string> digest;
-      if (digests) {
-        auto d = digests->find(tests[i]);
-        if (d != digests->end()) digest = d->second;
+      if (reference) {
+        if (auto t = reference->timings.find(tests[i]); t != reference->timings.end()) {
+          timing = t->second;
+        }
+        if (auto d = reference->digests.find(tests[i]); d != reference->digests.end()) {
+          digest = d->second;
+        }
       }
+      options.limits =
+          TestLimits(lab_, item != item_of_test_.end() ? *item->second : kNoItem, timing);
+      options.no_address_space_limit = huge_address_space;
+      options.work_dir = work.path() / fmt::format("run-{}-{}", name, id);
+      options.group = work.group();
       runs[i] = RunTest(suite.build.binary, tests[i], options, digest);
     }
   };
@@ -342,10 +487,17 @@ std::map<std::string, TestRun> Grader::RunSuite(const SuiteResult& suite, const 
   return by_name;
 }
 
-GradeResult Grader::GradeScratch(const fs::path& scratch, GradeResult result) {
+GradeResult Grader::GradeScratch(const WorkDir& work, GradeResult result) {
   auto start = std::chrono::steady_clock::now();
+  Deadline deadline;
+  if (lab_.budget_seconds > 0) {
+    deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                           std::chrono::duration<double>(lab_.budget_seconds));
+  }
+  fs::path scratch = work.path() / "src";
   result.lab = lab_;
   result.notes = notes_;
+  result.instructor_notes = notes_for_instructor_;
   result.assignment = assignment_;
   // Missing allow-listed files: the skeleton's version, so the rest still builds.
   for (const auto& file : lab_.student_files) {
@@ -361,26 +513,31 @@ GradeResult Grader::GradeScratch(const fs::path& scratch, GradeResult result) {
       }
     }
   }
-  MakeTreeReadable(scratch);
-  fs::path work = scratch.parent_path();
+  SealTree(scratch, work.group());
+  std::vector<BuildResult> builds;
+  if (result.intake_error.empty()) builds = BuildSuites(work, scratch, deadline);
   std::map<std::string, std::map<std::string, TestResultForScore>> for_score;
-  for (const auto& suite : lab_.suites) {
+  for (size_t i = 0; i < lab_.suites.size(); ++i) {
     SuiteResult s;
-    s.suite = &lab_.suites[&suite - lab_.suites.data()];
-    if (result.intake_error.empty()) {
-      s.build = BuildTestBinary(kits_.at(suite.name), scratch, lab_.student_files,
-                                work / ("build-" + suite.name), BuildOptionsFor(lab_));
+    s.suite = &lab_.suites[i];
+    if (!result.intake_error.empty()) {
+      s.build.stage = "intake";
+    } else if (i >= builds.size()) {
+      s.build.stage = "budget";
+      s.build.errors = fmt::format("not built: the submission's time budget ({} s) ran out\n",
+                                   lab_.budget_seconds);
+    } else {
+      s.build = std::move(builds[i]);
       if (s.build.ok) {
-        s.runs = RunSuite(s, work, &reference_.at(suite.name).digests);
+        s.runs = RunSuite(s, work, &reference_.at(s.suite->name), deadline);
         for (const auto& [name, run] : s.runs) {
           if (run.grader_fault)
             throw GraderFault("the sandbox failed while grading: " + run.reason);
           if (run.tampered) result.tampered = true;
-          for_score[suite.name][name] = {run.passed, run.fraction};
+          if (run.not_run) ++result.tests_not_run;
+          for_score[s.suite->name][name] = {run.passed, run.fraction};
         }
       }
-    } else {
-      s.build.stage = "intake";
     }
     result.suites.push_back(std::move(s));
   }
@@ -400,7 +557,7 @@ GradeResult Grader::GradeTree(const fs::path& tree) {
       result.accepted.push_back(file);
     }
   }
-  return GradeScratch(scratch, std::move(result));
+  return GradeScratch(work, std::move(result));
 }
 
 GradeResult Grader::GradeUpload(const fs::path& upload) {
@@ -422,7 +579,7 @@ GradeResult Grader::GradeUpload(const fs::path& upload) {
     result.ignored = intake.ignored;
     result.missing = intake.missing;
   }
-  result = GradeScratch(scratch, std::move(result));
+  result = GradeScratch(work, std::move(result));
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }

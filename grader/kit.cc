@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <fstream>
@@ -23,6 +24,7 @@
 #include <sstream>
 
 #include "grader/files.h"
+#include "grader/sandbox_ids.h"
 
 namespace labkit::grader {
 namespace fs = std::filesystem;
@@ -180,13 +182,30 @@ void CopyDereferenced(const fs::path& from, const fs::path& to) {
                           fs::perms::others_read);
 }
 
-void MakeReadableTree(const fs::path& dir) {
+// Headers: everyone may read them. Link inputs: as root, root and the kit
+// group only (see StagedKit).
+void SetStagedPermissions(const fs::path& dir) {
+  const bool as_root = geteuid() == 0;
+  const gid_t kit_gid = SandboxIds().KitGid();
   std::error_code ec;
+  auto apply = [&](const fs::path& root, bool private_to_kit_group) {
+    auto set = [&](const fs::path& path, bool is_dir) {
+      if (private_to_kit_group && as_root) {
+        lchown(path.c_str(), 0, kit_gid);
+        fs::permissions(path, is_dir ? fs::perms(0750) : fs::perms(0640), ec);
+      } else {
+        fs::permissions(path, is_dir ? fs::perms(0755) : fs::perms(0644), ec);
+      }
+    };
+    set(root, true);
+    for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::end(it);
+         it.increment(ec)) {
+      set(it->path(), it->is_directory());
+    }
+  };
   fs::permissions(dir, fs::perms(0755), ec);
-  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
-       it.increment(ec)) {
-    if (it->is_directory()) fs::permissions(it->path(), fs::perms(0755), ec);
-  }
+  apply(dir / "headers", false);
+  apply(dir / "libs", true);
 }
 
 }  // namespace
@@ -275,9 +294,25 @@ StagedKit StageKit(const fs::path& manifest_path, const KitFiles& files,
   staged.manifest = ParseKitManifest(text, manifest_path.string());
   const KitManifest& kit = staged.manifest;
 
-  // Hash everything the kit is made of, in manifest order.
+  // Hash everything the kit is made of, in manifest order. The version names
+  // the staged layout and its permissions: a change gets fresh directories.
   Sha256 hash;
+  hash.Update("labkit-staged-kit-v2\n");
   hash.Update(text);
+  Sha256 compile_key;
+  for (const auto& part : {std::vector<std::string>{kit.compiler}, kit.compile_flags, kit.defines,
+                           kit.quote_includes, kit.includes, kit.system_includes}) {
+    for (const auto& item : part) {
+      compile_key.Update(item);
+      compile_key.Update(std::string_view("\0", 1));
+    }
+    compile_key.Update(std::string_view("\1", 1));
+  }
+  std::vector<std::string> visible_headers;
+  for (const auto& h : kit.headers) {
+    if (!IsUnderHiddenDir(h)) visible_headers.push_back(h);
+  }
+  std::sort(visible_headers.begin(), visible_headers.end());
   auto fold = [&](const std::string& exec_path) {
     fs::path where = Locate(kit, files, exec_path);
     std::error_code ec;
@@ -293,6 +328,12 @@ StagedKit StageKit(const fs::path& manifest_path, const KitFiles& files,
   for (const auto& h : kit.headers) fold(h);
   for (const auto& l : kit.link_inputs) fold(l.path);
   staged.hash = hash.HexDigest();
+  for (const auto& h : visible_headers) {
+    compile_key.Update(h);
+    compile_key.Update(std::string_view("\0", 1));
+    compile_key.Update(Sha256OfFile(fs::canonical(Locate(kit, files, h))));
+  }
+  staged.compile_key = compile_key.HexDigest();
   staged.dir = cache_dir / "kits" / staged.hash;
 
   std::error_code ec;
@@ -314,7 +355,7 @@ StagedKit StageKit(const fs::path& manifest_path, const KitFiles& files,
     fs::create_directories(tmp / "libs");
     std::ofstream(tmp / "kit.json") << text;
     std::ofstream(tmp / "STAGED") << "ok\n";
-    MakeReadableTree(tmp);
+    SetStagedPermissions(tmp);
   } catch (...) {
     fs::remove_all(tmp, ec);
     throw;

@@ -65,8 +65,16 @@ struct KitFiles {
 struct StagedKit {
   KitManifest manifest;
   std::string hash;  // SHA-256 over the manifest and every file's contents
+  // SHA-256 over what decides how a submission's files compile: the compiler,
+  // its flags, defines, include directories and the headers' contents. Two
+  // kits with the same key (a lab's public and hidden kits, usually) compile a
+  // submission to the same objects, so the grader compiles it once.
+  std::string compile_key;
   // <dir>/headers/<exec path>: the headers a submission may include (none under a
-  // `hidden/` directory). <dir>/libs/<exec path>: the link inputs.
+  // `hidden/` directory), readable by everyone. <dir>/libs/<exec path>: the
+  // link inputs (compiled tests, hidden ones included): as root, readable only
+  // by root and the kit group (sandbox_ids.h), which only the linker's runs
+  // get, so that no compile or test can read (or `.incbin`) a hidden test.
   std::filesystem::path dir;
   std::filesystem::path HeaderRoot() const { return dir / "headers"; }
   std::filesystem::path LibRoot() const { return dir / "libs"; }

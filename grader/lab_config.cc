@@ -9,6 +9,8 @@
 // override only the limits it cares about.
 #include "grader/lab_config.h"
 
+#include <cctype>
+
 #include <fmt/format.h>
 
 #include <fstream>
@@ -91,12 +93,15 @@ class Reader {
     if (it == object.end()) return limits;
     std::string here = where.empty() ? "limits" : where + ".limits";
     CheckKeys(*it, here,
-              {"wall_seconds", "cpu_seconds", "memory_mb", "output_kb", "compile_seconds"});
+              {"wall_seconds", "cpu_seconds", "memory_mb", "output_kb", "compile_seconds",
+               "reference_multiple", "reference_floor_seconds"});
     limits.wall_seconds = Number(*it, here, "wall_seconds", true);
     limits.cpu_seconds = Number(*it, here, "cpu_seconds", true);
     limits.memory_mb = Number(*it, here, "memory_mb", true);
     limits.output_kb = Number(*it, here, "output_kb", true);
     limits.compile_seconds = Number(*it, here, "compile_seconds", true);
+    limits.reference_multiple = Number(*it, here, "reference_multiple", true);
+    limits.reference_floor_seconds = Number(*it, here, "reference_floor_seconds", true);
     return limits;
   }
 
@@ -138,7 +143,8 @@ LabConfig ParseLabConfig(std::string_view json_text, std::string_view source) {
   }
   r.CheckKeys(root, "(top level)",
               {"id", "title", "order", "handout", "student_files", "suites", "limits",
-               "skeleton_max_score", "rubric", "forbidden_symbols"});
+               "skeleton_max_score", "rubric", "forbidden_symbols", "namespaces",
+               "allowed_symbols", "budget_seconds"});
   LabConfig lab;
   lab.id = r.String(root, "(top level)", "id", true);
   if (lab.id.empty()) r.Fail("id", "must not be empty");
@@ -168,6 +174,26 @@ LabConfig ParseLabConfig(std::string_view json_text, std::string_view source) {
       r.Fail(where, std::string("not a valid regular expression: ") + e.what());
     }
   }
+  lab.namespaces = r.Strings(root, "(top level)", "namespaces", false);
+  if (lab.namespaces.empty()) lab.namespaces = {lab.id};
+  for (size_t i = 0; i < lab.namespaces.size(); ++i) {
+    const std::string& ns = lab.namespaces[i];
+    bool identifier = !ns.empty() && !std::isdigit(static_cast<unsigned char>(ns[0]));
+    for (char c : ns) identifier = identifier && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+    if (!identifier || ns == "std") {
+      r.Fail(fmt::format("namespaces[{}]", i), "must be a C++ identifier other than std");
+    }
+  }
+  lab.allowed_symbols = r.Strings(root, "(top level)", "allowed_symbols", false);
+  for (size_t i = 0; i < lab.allowed_symbols.size(); ++i) {
+    try {
+      std::regex check(lab.allowed_symbols[i], std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+      r.Fail(fmt::format("allowed_symbols[{}]", i),
+             std::string("not a valid regular expression: ") + e.what());
+    }
+  }
+  lab.budget_seconds = r.Number(root, "(top level)", "budget_seconds", false).value_or(0);
   lab.limits = r.Limits(root, "");
   lab.skeleton_max_score = r.Number(root, "(top level)", "skeleton_max_score", false).value_or(0);
   if (lab.skeleton_max_score > 100) r.Fail("skeleton_max_score", "must be at most 100");
@@ -254,13 +280,25 @@ LabConfig LoadLabConfig(const std::filesystem::path& path) {
   return ParseLabConfig(*text, file.string());
 }
 
-Limits TestLimits(const LabConfig& lab, const RubricItem& item) {
+Limits TestLimits(const LabConfig& lab, const RubricItem& item,
+                  const std::optional<ReferenceTiming>& reference) {
   auto pick = [](const std::optional<double>& a, const std::optional<double>& b, double d) {
     return a ? *a : b ? *b : d;
   };
   Limits limits;
   limits.wall_seconds = pick(item.limits.wall_seconds, lab.limits.wall_seconds, 10);
   limits.cpu_seconds = pick(item.limits.cpu_seconds, lab.limits.cpu_seconds, 10);
+  if (reference) {
+    // A hang costs a few seconds, not the lab's whole limit: the reference's
+    // time for this test, times a generous multiple, with a floor for the
+    // start-up every test pays (the sanitizers' runtime, the sandbox).
+    double multiple = pick(item.limits.reference_multiple, lab.limits.reference_multiple, 10);
+    double floor = pick(item.limits.reference_floor_seconds, lab.limits.reference_floor_seconds, 2);
+    limits.wall_seconds =
+        std::min(limits.wall_seconds, std::max(floor, multiple * reference->wall_seconds));
+    limits.cpu_seconds =
+        std::min(limits.cpu_seconds, std::max(floor, multiple * reference->cpu_seconds));
+  }
   limits.memory_bytes = static_cast<std::uint64_t>(
       pick(item.limits.memory_mb, lab.limits.memory_mb, 1024) * 1024 * 1024);
   limits.output_bytes =
@@ -274,6 +312,8 @@ BuildOptions BuildOptionsFor(const LabConfig& lab) {
   BuildOptions options;
   options.compile_seconds = CompileSeconds(lab);
   options.forbidden_symbols = lab.forbidden_symbols;
+  options.namespaces = lab.namespaces;
+  options.allowed_symbols = lab.allowed_symbols;
   return options;
 }
 

@@ -7,14 +7,15 @@
 // kernel gives us no other handle for a process tree in the fallback, and a
 // snapshot cannot go stale the way a remembered pid list can.
 //
-// The tree of a run is the descendants of the child the grader forked, plus,
-// as root, the processes of the sandbox uid whose parent is the grader. The
-// second group exists because as root the grader is a child subreaper: every
-// orphan of the run (setsid() daemons, double forks, bwrap's own pid 1) is
-// reparented to it instead of init. So every process the run creates is in
-// one of the two groups, and killing this set in rounds until none is left
-// kills the whole run. We do not kill(-1) as uid 65534: that would also kill
-// other graders' sandboxes on the same machine.
+// The processes of a run are the descendants of the child the grader forked,
+// plus, as root, the processes of the run's own uid (sandbox_ids.h) whose
+// parent is the grader. The second group exists because as root the grader is
+// a child subreaper: every orphan of the run (setsid() daemons, double forks,
+// bwrap's own pid 1) is reparented to it instead of init. As root, ending a
+// run is simpler still: no other run has its uid, so a process switched to
+// that uid can kill(-1, SIGKILL) everything of it at once, fork bombs and
+// pid namespaces included; the run is over when /proc shows nothing of that
+// real uid, zombies included (they count against RLIMIT_NPROC).
 //
 // Several runs may be in progress in one grader process (one per worker
 // thread). Their direct children are kept in a registry, under a mutex, from
@@ -31,6 +32,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -85,7 +87,7 @@ bool ReadProcessInfo(pid_t pid, ProcessInfo& info) {
   static const std::uint64_t page = static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
   info.pid = pid;
   info.ppid = ppid;
-  info.uid = st.st_uid;
+  info.owner = st.st_uid;
   info.state = state;
   info.rss_bytes = rss_pages > 0 ? static_cast<std::uint64_t>(rss_pages) * page : 0;
   info.cpu_seconds = static_cast<double>(utime + stime + cutime + cstime) / ticks;
@@ -105,27 +107,21 @@ bool IsActiveChild(pid_t pid) {
   return ActiveChildren().count(pid) != 0;
 }
 
-// The processes of one run: the descendants of the launched child (pass 0
-// once it is reaped: its pid may be reused), plus, as root, the processes of
-// the sandbox uid reparented to the grader, a child subreaper, and their
-// descendants. As the grader is a subreaper, every process the run creates is
-// in one of the two groups, even after setsid() and double forks, so killing
-// this set repeatedly kills the whole run without touching other runs.
-std::vector<ProcessInfo> SandboxTree(const std::vector<ProcessInfo>& table, pid_t child,
-                                     bool include_reparented_orphans) {
+// The processes of one run (see RunProcesses), found in `table`.
+std::vector<ProcessInfo> RunTree(const std::vector<ProcessInfo>& table, const RunProcesses& run) {
   std::multimap<pid_t, const ProcessInfo*> children;
   for (const ProcessInfo& info : table) {
     children.emplace(info.ppid, &info);
   }
-  std::vector<pid_t> roots;
-  if (child > 0) {
-    roots.push_back(child);
+  std::set<pid_t> roots;
+  if (run.child > 0) {
+    roots.insert(run.child);
   }
-  if (include_reparented_orphans) {
+  if (run.orphan_uid >= 0) {
     for (const ProcessInfo& info : table) {
-      if (info.ppid == getpid() && info.uid == kSandboxUid && info.pid != child &&
-          !IsActiveChild(info.pid)) {
-        roots.push_back(info.pid);
+      if (info.ppid == getpid() && info.pid != run.child && !IsActiveChild(info.pid) &&
+          RealUid(info.pid) == run.orphan_uid) {
+        roots.insert(info.pid);
       }
     }
   }
@@ -133,7 +129,7 @@ std::vector<ProcessInfo> SandboxTree(const std::vector<ProcessInfo>& table, pid_
   std::set<pid_t> seen;
   std::vector<pid_t> pending;
   for (const ProcessInfo& info : table) {
-    if (std::find(roots.begin(), roots.end(), info.pid) != roots.end()) {
+    if (roots.count(info.pid) != 0) {
       tree.push_back(info);
       seen.insert(info.pid);
       pending.push_back(info.pid);
@@ -153,27 +149,22 @@ std::vector<ProcessInfo> SandboxTree(const std::vector<ProcessInfo>& table, pid_
   return tree;
 }
 
-// Orphans reparented to the grader (a child subreaper), e.g. bwrap's pid 1
-// that its monitor does not reap, or a fallback program's daemons, are ours to
-// reap; leaving them would leak zombies that count against RLIMIT_NPROC (and
-// some containers' init never reaps). Only as root, where they are told apart
-// from the grader's other children by the sandbox uid. Returns whether any
-// such child remains.
-bool ReapOrphans() {
-  bool any = false;
+// Reaps the zombies among the grader's children that no run is waiting for:
+// orphans reparented to the grader (a child subreaper), e.g. bwrap's pid 1
+// that its monitor does not reap, or a fallback program's daemons. Leaving
+// them would leak zombies that count against RLIMIT_NPROC (and some
+// containers' init never reaps). Whose run they came from does not matter:
+// nobody needs their exit status.
+void ReapOrphans() {
   for (const ProcessInfo& info : ReadProcessTable()) {
-    if (info.ppid != getpid() || info.uid != kSandboxUid) {
+    if (info.ppid != getpid() || info.state != 'Z') {
       continue;
     }
     std::lock_guard<std::mutex> lock(active_children_mutex);
-    if (ActiveChildren().count(info.pid) != 0) {
-      continue;
-    }
-    if (waitpid(info.pid, nullptr, WNOHANG) != info.pid) {
-      any = true;
+    if (ActiveChildren().count(info.pid) == 0) {
+      waitpid(info.pid, nullptr, WNOHANG);
     }
   }
-  return any;
 }
 
 bool AnyLiveProcess(const std::vector<ProcessInfo>& processes) {
@@ -204,6 +195,27 @@ std::vector<ProcessInfo> ReadProcessTable() {
   return table;
 }
 
+long RealUid(pid_t pid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/status", pid);
+  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return -1;
+  }
+  char buffer[4096];
+  ssize_t n = read(fd, buffer, sizeof buffer - 1);
+  close(fd);
+  if (n <= 0) {
+    return -1;
+  }
+  buffer[n] = '\0';
+  const char* line = std::strstr(buffer, "\nUid:");
+  if (line == nullptr) {
+    return -1;
+  }
+  return std::strtol(line + 5, nullptr, 10);
+}
+
 void BecomeSubreaperIfRoot(bool as_root) {
   // Without root we cannot tell the run's orphans from the grader's other
   // children, so we leave them to init (weaker: a setsid() daemon of a
@@ -227,10 +239,9 @@ void UnregisterChild(pid_t child) {
   ActiveChildren().erase(child);
 }
 
-TreeUsage SampleTreeUsage(pid_t child, bool include_reparented_orphans) {
+TreeUsage SampleTreeUsage(const RunProcesses& run) {
   TreeUsage usage;
-  for (const ProcessInfo& info :
-       SandboxTree(ReadProcessTable(), child, include_reparented_orphans)) {
+  for (const ProcessInfo& info : RunTree(ReadProcessTable(), run)) {
     usage.rss_bytes += info.rss_bytes;
     usage.cpu_seconds += info.cpu_seconds;
   }
@@ -240,21 +251,68 @@ TreeUsage SampleTreeUsage(pid_t child, bool include_reparented_orphans) {
 // Within a few seconds even against a fork bomb: killed processes cannot
 // fork, and new ones show up in the next round. In bwrap mode killing the
 // monitor already takes the pid namespace down; this also covers the fallback.
-void KillRemainingProcesses(pid_t child_or_zero, bool include_orphans, bool as_root) {
+void KillRunProcesses(const RunProcesses& run) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   do {
-    std::vector<ProcessInfo> left = SandboxTree(ReadProcessTable(), child_or_zero, include_orphans);
+    std::vector<ProcessInfo> left = RunTree(ReadProcessTable(), run);
     for (const ProcessInfo& info : left) {
       if (info.state != 'Z') {
         kill(info.pid, SIGKILL);
       }
     }
-    const bool orphans_left = as_root && ReapOrphans();
-    if (!AnyLiveProcess(left) && !orphans_left) {
+    ReapOrphans();
+    if (!AnyLiveProcess(left)) {
       return;
     }
     usleep(1000);
   } while (std::chrono::steady_clock::now() < deadline);
+}
+
+bool KillEveryProcessOfUid(uid_t uid) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (true) {
+    bool any = false, any_live = false;
+    for (const ProcessInfo& info : ReadProcessTable()) {
+      if (RealUid(info.pid) != static_cast<long>(uid)) {
+        continue;
+      }
+      any = true;
+      any_live = any_live || info.state != 'Z';
+    }
+    if (!any) {
+      return true;
+    }
+    if (any_live) {
+      // kill(-1) from a process of that uid reaches every process it may
+      // signal: exactly those of the uid, wherever they are (pid namespaces
+      // included). The killer only makes async-signal-safe calls: the grader
+      // is multi-threaded.
+      const pid_t killer = ForkRegisteredChild();
+      if (killer == 0) {
+        if (setresuid(uid, uid, uid) != 0) {
+          _exit(2);
+        }
+        kill(-1, SIGKILL);
+        kill(-1, SIGKILL);
+        _exit(0);
+      }
+      if (killer < 0) {
+        return false;
+      }
+      int status = 0;
+      while (waitpid(killer, &status, 0) < 0 && errno == EINTR) {
+      }
+      UnregisterChild(killer);
+      if (WIFEXITED(status) && WEXITSTATUS(status) == 2) {
+        return false;  // cannot switch to the uid: not root
+      }
+    }
+    ReapOrphans();
+    if (std::chrono::steady_clock::now() > deadline) {
+      return false;
+    }
+    usleep(1000);
+  }
 }
 
 }  // namespace labkit::grader::internal

@@ -19,16 +19,15 @@
 
 namespace labkit::grader::internal {
 
-// The unprivileged identity the program runs as when the grader is root
-// (sandbox_child.cc switches to it). As root, it is also how orphans of a run
-// reparented to the grader are recognised.
-inline constexpr uid_t kSandboxUid = 65534;
-inline constexpr gid_t kSandboxGid = 65534;
+// The group of a run that names none (sandbox_ids.h has the per-run uids).
+inline constexpr gid_t kDefaultSandboxGid = 65534;
 
 struct ProcessInfo {
   pid_t pid = 0;
   pid_t ppid = 0;
-  uid_t uid = 0;
+  // The owner of /proc/<pid>: the effective uid, or root for a process that
+  // is not dumpable (e.g. between a uid change and exec). RealUid() is exact.
+  uid_t owner = 0;
   char state = '?';  // 'Z': a zombie, waiting to be reaped
   std::uint64_t rss_bytes = 0;
   // utime + stime + cutime + cstime: when a process is reaped its times move
@@ -39,6 +38,9 @@ struct ProcessInfo {
 
 // Every process /proc lists now (those that vanish while we read are skipped).
 std::vector<ProcessInfo> ReadProcessTable();
+
+// The real uid of a process (from /proc/<pid>/status), or -1 if it is gone.
+long RealUid(pid_t pid);
 
 // As root: makes the grader a child subreaper, so orphans of a run come to us
 // instead of init and can be counted, killed and reaped. Process-wide and
@@ -51,17 +53,33 @@ void BecomeSubreaperIfRoot(bool as_root);
 pid_t ForkRegisteredChild();
 void UnregisterChild(pid_t child);
 
+// Which processes belong to a run: the descendants of its child, and, when
+// `orphan_uid` is set (as root, where every run has a uid of its own), the
+// processes of that real uid reparented to the grader (a child subreaper)
+// and their descendants.
+struct RunProcesses {
+  pid_t child = 0;  // 0 once the child is reaped: its pid may be reused
+  long orphan_uid = -1;
+};
+
 // Resident memory and CPU time of a run's whole tree right now.
 struct TreeUsage {
   std::uint64_t rss_bytes = 0;
   double cpu_seconds = 0.0;
 };
-TreeUsage SampleTreeUsage(pid_t child, bool include_reparented_orphans);
+TreeUsage SampleTreeUsage(const RunProcesses& run);
 
-// Kills and reaps everything a run left behind: the descendants of
-// `child_or_zero` (0 once the child is reaped: its pid may be reused), plus,
-// with include_orphans, the sandbox-uid processes reparented to the grader.
-// With as_root, such orphans are also reaped. Gives up after a few seconds.
-void KillRemainingProcesses(pid_t child_or_zero, bool include_orphans, bool as_root);
+// Kills the processes of a run (see RunProcesses) in rounds until none is
+// left, reaping the orphans reparented to the grader as it goes. Gives up
+// after a few seconds. This is the only way to end a run without root.
+void KillRunProcesses(const RunProcesses& run);
+
+// As root: kills every process of `uid` on the machine (from a forked process
+// that switches to that uid and calls kill(-1, SIGKILL), which reaches the
+// processes a pid namespace or setsid() hides from a tree walk) and reaps the
+// orphans reparented to the grader, until /proc shows no process of that
+// real uid, not even a zombie (zombies count against RLIMIT_NPROC). Returns
+// false if some remain after a few seconds.
+bool KillEveryProcessOfUid(uid_t uid);
 
 }  // namespace labkit::grader::internal

@@ -90,7 +90,10 @@ std::string StudentTestLine(const GradeResult& r, const SuiteConfig* suite, cons
 // to the missing or duplicate symbols, so no hidden test code is quoted.
 std::string StudentBuildErrors(const SuiteResult& s) {
   if (s.build.stage == "intake") return "";
-  if (!IsHidden(s.suite) || s.build.stage == "compile") return s.build.errors;
+  if (!IsHidden(s.suite) || s.build.stage == kStageCompile || s.build.stage == kStageRules ||
+      s.build.stage == "budget") {
+    return s.build.errors;
+  }
   static const std::regex symbol(
       R"((undefined reference to|multiple definition of) [`'"]([^'"`]+)['"`])");
   std::set<std::string> found;
@@ -116,6 +119,9 @@ std::string BuildErrorsForStudent(const GradeResult& r) {
 std::string FilesSection(const GradeResult& r) {
   std::string out;
   if (!r.intake_error.empty()) out += "Upload rejected: " + r.intake_error + "\n";
+  if (std::string rule = r.RejectedRule(); !rule.empty()) {
+    out += "Code rejected: the submission " + rule + ". Nothing was run; the score is 0.\n";
+  }
   for (const auto& note : r.notes) out += "Note: " + note + "\n";
   if (!r.accepted.empty()) {
     out += "Graded files:\n";
@@ -148,9 +154,18 @@ int CountFailures(const GradeResult& r, bool hidden) {
   return failed;
 }
 
+std::string BudgetNote(const GradeResult& r) {
+  if (r.Status() != GradeStatus::kOutOfTime) return "";
+  return fmt::format(
+      "The submission ran out of its time budget ({} s for the whole grade): {} test{} did not "
+      "run and score 0. Look for tests that time out.",
+      r.lab.budget_seconds, r.tests_not_run, r.tests_not_run == 1 ? "" : "s");
+}
+
 std::string SummaryText(const GradeResult& r) {
   std::string out = fmt::format("Score: {} / 100\n", Points(r.score.total));
-  if (!r.Compiled() && r.intake_error.empty()) {
+  if (std::string note = BudgetNote(r); !note.empty()) out += note + "\n";
+  if (!r.Compiled() && r.intake_error.empty() && r.RejectedRule().empty()) {
     out += "The submission does not build, so no test could run. First errors:\n";
     out += BuildErrorsForStudent(r);
   }
@@ -176,7 +191,7 @@ std::string FormatReport(const GradeResult& r, const ReportOptions& options) {
   Painter paint(options.color);
   std::string out = paint.Bold(fmt::format("labkit: {} — {}", r.lab.id, r.lab.title)) + "\n";
   out += FilesSection(r);
-  if (!r.Compiled() && r.intake_error.empty()) {
+  if (!r.Compiled() && r.intake_error.empty() && r.RejectedRule().empty()) {
     out += paint.Fail("Build failed") + " — first errors:\n" +
            Indent(BuildErrorsForStudent(r), "  ", 8192);
   }
@@ -191,6 +206,7 @@ std::string FormatReport(const GradeResult& r, const ReportOptions& options) {
     if (!all && !item.item->hint.empty()) out += paint.Dim("    hint: " + item.item->hint) + "\n";
   }
   out += "\n" + paint.Bold(fmt::format("Score: {} / 100", Points(r.score.total))) + "\n";
+  if (std::string budget = BudgetNote(r); !budget.empty()) out += paint.Warn(budget) + "\n";
   std::string note = HiddenFailureNote(r);
   if (!note.empty()) out += paint.Warn(note) + "\n";
   if (options.instructor) out += "\n" + InstructorLog(r);
@@ -207,6 +223,8 @@ nlohmann::json GradescopeResults(const GradeResult& r) {
     std::string output;
     if (!r.intake_error.empty()) {
       output += "Not run: the upload was rejected.\n";
+    } else if (!r.RejectedRule().empty()) {
+      output += "Not run: the code was rejected (see above).\n";
     } else if (!r.Compiled()) {
       output += "Not run: the submission did not build.\n";
     }
@@ -229,12 +247,14 @@ nlohmann::json GradescopeResults(const GradeResult& r) {
           {"output_format", "text"},
           {"visibility", "visible"},
           {"stdout_visibility", "hidden"},
+          {"extra_data", {{"lab", r.lab.id}, {"status", StatusName(r.Status())}}},
           {"tests", tests}};
 }
 
 std::string InstructorLog(const GradeResult& r) {
-  std::string out = fmt::format("== instructor log: {} — score {} / 100 ({:.1f} s)\n", r.lab.id,
-                                Points(r.score.total), r.seconds);
+  std::string out = fmt::format("== instructor log: {} — score {} / 100, {} ({:.1f} s)\n",
+                                r.lab.id, Points(r.score.total), StatusName(r.Status()), r.seconds);
+  for (const auto& note : r.instructor_notes) out += "note: " + note + "\n";
   if (r.tampered) {
     out +=
         "!! TAMPERING: some tests' result records had a wrong nonce or were forged; the code "

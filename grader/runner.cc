@@ -21,6 +21,7 @@
 #include <sstream>
 
 #include "grader/build.h"
+#include "grader/shared_dirs.h"
 
 namespace labkit::grader {
 namespace fs = std::filesystem;
@@ -104,14 +105,14 @@ SandboxSpec TestSpec(const fs::path& binary, const RunOptions& options) {
   for (auto& e : SanitizerEnvironment()) spec.env.push_back(e);
   spec.limits = options.limits;
   if (options.no_address_space_limit) spec.limits.limit_address_space = false;
+  spec.group = options.group;
   return spec;
 }
 
-void MakeWorkDir(const fs::path& dir) {
+void MakeWorkDir(const RunOptions& options) {
   std::error_code ec;
-  fs::remove_all(dir, ec);
-  fs::create_directories(dir);
-  fs::permissions(dir, fs::perms::all);
+  fs::remove_all(options.work_dir, ec);
+  MakeSharedDir(options.work_dir, options.group, RunAccess::kWrite);
 }
 
 }  // namespace
@@ -236,7 +237,7 @@ std::vector<std::string> ParseTestList(std::string_view output) {
 }
 
 std::vector<std::string> ListTests(const fs::path& trusted_binary, const RunOptions& options) {
-  MakeWorkDir(options.work_dir);
+  MakeWorkDir(options);
   SandboxSpec spec = TestSpec(trusted_binary, options);
   spec.argv.push_back("--gtest_list_tests");
   spec.limits.output_bytes = std::max<std::uint64_t>(spec.limits.output_bytes, 4ULL << 20);
@@ -258,7 +259,7 @@ TestRun RunTest(const fs::path& binary, const std::string& test, const RunOption
                 const std::optional<std::string>& reference_digest) {
   TestRun run;
   run.name = test;
-  MakeWorkDir(options.work_dir);
+  MakeWorkDir(options);
   SandboxSpec spec = TestSpec(binary, options);
   spec.argv.push_back("--gtest_filter=" + test);
   // Fresh random fd numbers each run, so nothing can be hard-wired to them.
@@ -278,6 +279,7 @@ TestRun RunTest(const fs::path& binary, const std::string& test, const RunOption
   run.stderr_data = std::move(result.stderr_data);
   run.detail = result.detail;
   run.seconds = result.wall_seconds;
+  run.cpu_seconds = result.cpu_seconds;
   std::string channel = result.channel_data.empty() ? "" : result.channel_data[0];
   RecordCheck records = CheckRecords(channel, test, nonce);
   run.failure_messages = records.failure_messages;

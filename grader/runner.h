@@ -6,6 +6,8 @@
 // no limit hit, and (when known) the reference's observation digest.
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -45,17 +47,20 @@ struct TestRun {
   std::string digest;
   bool tampered = false;      // records with a wrong nonce or for another test
   bool grader_fault = false;  // the sandbox could not run it
+  bool not_run = false;       // the submission's time budget ran out first
   // For the instructor only: never shown for hidden tests.
   std::string stdout_data;
   std::string stderr_data;
   std::string detail;  // the sandbox's account of the run
-  double seconds = 0;
+  double seconds = 0;      // wall-clock
+  double cpu_seconds = 0;  // of the whole process tree
 };
 
 struct RunOptions {
   Limits limits;
   bool no_address_space_limit = false;  // ASan/TSan binary: no RLIMIT_AS
   std::filesystem::path work_dir;  // scratch space for this run (created, then removed)
+  std::optional<gid_t> group;      // as root: the grade group (shared_dirs.h)
 };
 
 // Runs `--gtest_list_tests` on a TRUSTED binary (the reference build) in the sandbox.

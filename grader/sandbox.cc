@@ -16,17 +16,18 @@
 // the limits) and enforces the wall-clock deadline. Input channels are filled
 // before the fork (they must fit in a pipe), so no write can ever block.
 //
-// Ending a run kills the whole tree: in bwrap mode killing bwrap takes its pid
-// namespace down with it (--die-with-parent); as root the grader is also a
-// child subreaper, so orphans (setsid() daemons, double forks, bwrap's own
-// pid 1) come back to it and are killed and reaped too (process_tree.cc).
+// Ending a run kills the whole tree. As root every run has a uid of its own
+// (sandbox_ids.h), so everything of that uid is killed and reaped, however it
+// hid (setsid() daemons, double forks, a pid namespace); the grader is also a
+// child subreaper, so orphans come back to it to be reaped. Without root, the
+// child's descendants are killed (in bwrap mode killing bwrap takes its pid
+// namespace down with it: --die-with-parent).
 //
-// Runs take turns in two ways. As root, every run holds a machine-wide lock
-// (MachineWideTurn, see sandbox.h for why). Without root, fallback runs of
-// one grader process still take turns (FallbackRunsMutex): the orphans of
-// uid 65534 reparented to the grader cannot be attributed to one of several
-// runs. The machine-wide turn is always taken first, so the two cannot
-// deadlock.
+// Runs overlap freely as root: each leases its own uid for its whole life,
+// so RLIMIT_NPROC, the memory and CPU watchdog and the final kill all see
+// only its own processes. Without root, fallback runs of one grader process
+// take turns (FallbackRunsMutex): the orphans reparented to the grader
+// cannot be attributed to one of several runs.
 #include "grader/sandbox.h"
 
 #include <fcntl.h>
@@ -49,6 +50,7 @@
 
 #include "grader/process_tree.h"
 #include "grader/sandbox_child.h"
+#include "grader/sandbox_ids.h"
 
 namespace labkit::grader {
 namespace {
@@ -68,42 +70,7 @@ double SecondsSince(Clock::time_point start) {
 bool RunningAsRoot() { return geteuid() == 0; }
 
 // ---------------------------------------------------------------------------
-// Taking turns.
-
-// Held for a whole run as root (see sandbox.h: "One run at a time per
-// machine"). flock() excludes the other grader processes on the machine. Its
-// locks belong to an open file description, so threads of this process that
-// each opened the file would exclude each other too; the process-wide mutex,
-// taken first, just makes them queue here rather than on the file. Neither is
-// ever taken twice by one thread (Run() is not reentrant and DetectIsolation()
-// probes before, not during, a run), so this cannot deadlock. If neither lock
-// file can be opened, runs go ahead without the machine-wide part.
-class MachineWideTurn {
- public:
-  MachineWideTurn() : in_process_(Mutex()) {
-    for (const char* path : {"/run/lock/labkit-sandbox.lock", "/tmp/labkit-sandbox.lock"}) {
-      lock_file_.Reset(open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
-      if (lock_file_.valid()) {
-        break;
-      }
-    }
-    if (lock_file_.valid()) {
-      while (flock(lock_file_.get(), LOCK_EX) != 0 && errno == EINTR) {
-      }
-    }
-  }
-
- private:
-  static std::mutex& Mutex() {
-    static auto* const mutex = new std::mutex();
-    return *mutex;
-  }
-
-  // Destroyed in reverse order: closing the file releases the flock, then
-  // the mutex is released.
-  std::unique_lock<std::mutex> in_process_;
-  Fd lock_file_;
-};
+// Taking turns (without root only: see the top of this file).
 
 std::mutex& FallbackRunsMutex() {
   static auto* const mutex = new std::mutex();
@@ -203,8 +170,8 @@ bool AnyProgramStreamTruncated(const RunState& state) {
                      [](const Stream& s) { return s.truncated; });
 }
 
-void SampleTree(RunState& state, pid_t child, const Limits& limits, bool include_orphans) {
-  const internal::TreeUsage usage = internal::SampleTreeUsage(child, include_orphans);
+void SampleTree(RunState& state, const internal::RunProcesses& run, const Limits& limits) {
+  const internal::TreeUsage usage = internal::SampleTreeUsage(run);
   const std::uint64_t rss = usage.rss_bytes;
   const double cpu = usage.cpu_seconds;
   state.peak_rss_bytes = std::max(state.peak_rss_bytes, rss);
@@ -365,7 +332,7 @@ void AdoptStreams(RunState& state, StartedChild& started, const Limits& limits) 
 // Reads the streams and watches the limits until the child exits (it is then
 // reaped) or a limit stops the run (state.limit_hit says which).
 void Supervise(RunState& state, const StartedChild& started, const Limits& limits,
-               bool track_orphans) {
+               long run_uid) {
   const auto deadline = started.start + std::chrono::duration_cast<Clock::duration>(
                                             std::chrono::duration<double>(limits.wall_seconds));
   auto last_sample = Clock::time_point{};
@@ -389,7 +356,7 @@ void Supervise(RunState& state, const StartedChild& started, const Limits& limit
     }
     if (Clock::now() - last_sample >= kSamplePeriod) {
       last_sample = Clock::now();
-      SampleTree(state, started.pid, limits, track_orphans);
+      SampleTree(state, {started.pid, run_uid}, limits);
       if (state.limit_hit) {
         return;
       }
@@ -398,20 +365,25 @@ void Supervise(RunState& state, const StartedChild& started, const Limits& limit
 }
 
 // Kills whatever is left: the program if a limit stopped it, and in every
-// case its descendants (daemons, setsid() escapees, fork-bomb leftovers).
-// First the child's own tree (in bwrap mode: bwrap, its pid 1 and the
-// whole pid namespace); then, once the child is reaped, whatever its death
-// reparented to us (as root; the fallback's orphans), reaping as we go.
-// Then drains what is still buffered in the pipes.
-void EndRun(RunState& state, pid_t child, bool track_orphans, bool as_root) {
+// case its descendants (daemons, setsid() escapees, fork-bomb leftovers). As
+// root, everything of the run's uid (`run_uid`), zombies reaped; without root
+// (run_uid < 0), the child's tree. Then drains what is still buffered in the
+// pipes.
+void EndRun(RunState& state, pid_t child, long run_uid) {
   if (!state.reaped) {
     kill(child, SIGKILL);
     kill(-child, SIGKILL);  // its process group (it called setsid())
-    internal::KillRemainingProcesses(child, /*include_orphans=*/false, /*as_root=*/false);
+    if (run_uid < 0) {
+      internal::KillRunProcesses({child, -1});
+    }
   }
+  // The child first (it may still be root, before its switch to the run's
+  // uid), then everything of the run's uid, which no longer includes it.
   TryReap(state, child, /*block=*/true);
   internal::UnregisterChild(child);
-  internal::KillRemainingProcesses(0, track_orphans, as_root);
+  if (run_uid >= 0) {
+    internal::KillEveryProcessOfUid(static_cast<uid_t>(run_uid));
+  }
 
   // Every writer is dead now: drain what is still buffered in the pipes.
   const auto drain_deadline = Clock::now() + std::chrono::seconds(2);
@@ -455,8 +427,8 @@ RunResult MakeResult(RunState& state, Isolation isolation, const Limits& limits,
   }
   if (isolation == Isolation::kRlimitsOnly) {
     result.detail +=
-        " (reduced isolation: rlimits and uid 65534 only; the program could see the host's "
-        "files and network)";
+        " (reduced isolation: rlimits, an unprivileged uid and a seccomp filter only; the "
+        "program could read the host's files that others may read)";
   }
   return result;
 }
@@ -467,36 +439,43 @@ RunResult Run(const SandboxSpec& spec, Isolation isolation) {
   }
   const bool as_root = RunningAsRoot();
   const bool bwrap = isolation == Isolation::kBubblewrap;
-  std::optional<MachineWideTurn> machine_turn;
+  internal::ProgramIdentity identity;
+  IdLease slot;
   if (as_root) {
-    machine_turn.emplace();
+    slot = LeaseRunSlot();
+    if (!slot.held()) {
+      return SetupFailure(
+          "no run slot could be leased (/run/lock/labkit must be a root-owned directory, and "
+          "some slot's uid free of processes)",
+          isolation);
+    }
+    identity.switch_ids = true;
+    identity.uid = SandboxIds().RunUid(slot.index());
+    identity.gid = spec.group.value_or(internal::kDefaultSandboxGid);
+    identity.extra_group = spec.extra_group;
   }
   // As root, orphans (setsid() daemons in the fallback; bwrap's pid 1, which
-  // its monitor never reaps) come to us instead of init, so we can count,
-  // kill and reap them: they are the processes of uid 65534 whose parent is
-  // the grader.
+  // its monitor never reaps) come to us instead of init, so we can reap them.
   internal::BecomeSubreaperIfRoot(as_root);
-  // In bwrap mode the pid namespace holds the whole run and its orphans go to
-  // bwrap's pid 1, never to us. In the fallback, orphans of uid 65534
-  // reparented to the grader cannot be told apart between runs, so fallback
-  // runs of one grader process take turns (already so as root: see above).
-  const bool track_orphans = as_root && !bwrap;
   std::unique_lock<std::mutex> fallback_turn(FallbackRunsMutex(), std::defer_lock);
-  if (!bwrap) {
+  if (!bwrap && !as_root) {
     fallback_turn.lock();
   }
+  const long run_uid = as_root ? static_cast<long>(identity.uid) : -1;
 
   StartedChild started;
   if (std::optional<std::string> problem =
-          internal::StartChild(spec, isolation, as_root, started)) {
+          internal::StartChild(spec, isolation, identity, started)) {
     return SetupFailure(*problem, isolation);
   }
   RunState state;
   AdoptStreams(state, started, spec.limits);
-  Supervise(state, started, spec.limits, track_orphans);
+  Supervise(state, started, spec.limits, run_uid);
   const double wall_seconds = SecondsSince(started.start);
-  EndRun(state, started.pid, track_orphans, as_root);
-  return MakeResult(state, isolation, spec.limits, wall_seconds);
+  EndRun(state, started.pid, run_uid);
+  RunResult result = MakeResult(state, isolation, spec.limits, wall_seconds);
+  result.uid = as_root ? identity.uid : geteuid();
+  return result;
 }
 
 Isolation ProbeIsolation() {

@@ -14,33 +14,27 @@
 // and every wait has a deadline.
 //
 // Requirements on the caller:
-//   - Run the grader as root so the program can run as uid 65534 (RLIMIT_NPROC
-//     does not apply to root). Without root, the rlimits and bubblewrap still
-//     apply but the program keeps the grader's uid (weaker; see sandbox.cc).
-//   - RunSandboxed may be called from several threads at once, but see
-//     "One run at a time per machine" below: as root the runs take turns.
-//     Without root, bubblewrap runs overlap; fallback runs of one grader
-//     process still take turns (the orphans reparented to the grader cannot
-//     be attributed to one of several runs).
+//   - Run the grader as root so that each run gets a uid of its own from a
+//     reserved range (sandbox_ids.h): RLIMIT_NPROC then holds per run (the
+//     kernel ignores it for root), one run's fork bomb cannot make another
+//     run's fork() fail, and ending a run kills exactly the processes of its
+//     uid. Without root, the rlimits and bubblewrap still apply but the
+//     program keeps the grader's uid (weaker; see sandbox.cc).
+//   - RunSandboxed may be called from several threads at once, and several
+//     graders may run on one machine: as root every run leases its own slot
+//     (uid), so runs overlap freely. Without root, bubblewrap runs overlap;
+//     fallback runs of one grader process take turns (the orphans reparented
+//     to the grader cannot be attributed to one of several runs).
 //   - Every Mount::host_path (and, in the fallback, argv[0]) must be reachable
-//     by uid 65534: e.g. a scratch directory under /tmp with mode 0755, not
-//     under /root. Writable mounts must be writable by uid 65534.
+//     by the run's uid and group (SandboxSpec::group): e.g. a directory under
+//     /tmp owned by root and that group, mode 0750, not under /root. Writable
+//     mounts must be writable by that group (mode 0770).
 //   - argv[0] is an absolute path inside the sandbox (no PATH search).
 //   - InputChannel data is written before the program starts, so it must fit in
 //     a pipe (up to /proc/sys/fs/pipe-max-size, usually 1 MiB).
-//
-// One run at a time per machine, as root. Every run (RunSandboxed and
-// RunSandboxedWith) holds an exclusive flock on /run/lock/labkit-sandbox.lock
-// (or /tmp/labkit-sandbox.lock) from before the program starts until its whole
-// process tree is killed and reaped. All sandboxes run as uid 65534, and
-// RLIMIT_NPROC counts every process of that uid on the machine: with two runs
-// at once (two graders, e.g. two `labkit check`s, or two worker threads), a
-// fork bomb or merely a busy build in one could make the other's fork() fail,
-// and the other's tests would fail for no fault of its submission. Threads of
-// one grader queue on a process-wide mutex before taking the flock, so
-// concurrent calls are serialised, never deadlocked. Without root there is no
-// uid 65534 to share and no lock is taken.
 #pragma once
+
+#include <sys/types.h>
 
 #include <cstdint>
 #include <optional>
@@ -93,6 +87,11 @@ struct SandboxSpec {
   std::vector<InputChannel> inputs;
   std::vector<OutputChannel> outputs;
   Limits limits;
+  // As root, the program's group: a grade group (sandbox_ids.h) that owns the
+  // submission's files, or 65534 (nogroup) when unset; and at most one
+  // supplementary group (the kit group, for the linker). Ignored without root.
+  std::optional<gid_t> group;
+  std::optional<gid_t> extra_group;
 };
 
 enum class Outcome {
@@ -107,8 +106,8 @@ enum class Outcome {
 };
 
 enum class Isolation {
-  kBubblewrap,   // namespaces (mount, pid, net, ipc, uts) + uid 65534 + rlimits
-  kRlimitsOnly,  // no namespaces available (e.g. inside Docker): uid 65534 + rlimits only
+  kBubblewrap,   // namespaces (mount, pid, net, ipc, uts) + a uid of its own + rlimits
+  kRlimitsOnly,  // no namespaces available (e.g. inside Docker): a uid of its own + rlimits
 };
 
 struct RunResult {
@@ -128,6 +127,7 @@ struct RunResult {
   std::string detail;  // one sentence a person can read: what happened and why
   // The isolation the run actually had; kRlimitsOnly is noted in `detail`.
   Isolation isolation = Isolation::kBubblewrap;
+  uid_t uid = 0;  // the uid the program ran as
 
   bool ExitedCleanly() const { return outcome == Outcome::kExited && exit_code == 0; }
 };

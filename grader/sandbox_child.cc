@@ -4,17 +4,18 @@
 // ------
 // The grader forks once per run. The child (still our code) moves the pipes
 // onto their fixed fd numbers, closes every other fd, sets the rlimits, drops
-// to uid/gid 65534 when we are root, and execs either
+// to the run's own uid and group when we are root (sandbox_ids.h), and execs
+// either
 //   - bubblewrap (kBubblewrap): fresh mount/pid/net/ipc/uts/user namespaces, a
 //     read-only view of the system directories only, the spec's mounts, a
 //     clean environment; bwrap applies our seccomp filter just before it execs
 //     the program; or
 //   - the program itself (kRlimitsOnly, e.g. inside Docker where user
 //     namespaces are refused). This is REDUCED isolation: the program sees the
-//     host file system (with uid 65534's permissions) and the host network
-//     (minus what seccomp blocks). Mounts cannot hide anything there; they only
-//     translate sandbox paths back to host paths.
-// Dropping to uid 65534 before bwrap (not inside it) is what makes
+//     host file system (with its uid's and group's permissions) and the host
+//     network (minus what seccomp blocks). Mounts cannot hide anything there;
+//     they only translate sandbox paths back to host paths.
+// Dropping to the run's uid before bwrap (not inside it) is what makes
 // RLIMIT_NPROC count: the kernel ignores that limit for root. When the grader
 // is not root it cannot change uid; the rlimits and bubblewrap (which works
 // unprivileged) still apply, but the program runs as the grader's uid.
@@ -119,7 +120,11 @@ struct ChildPlan {
   std::vector<int> aux_sources;  // kept at aux_base, aux_base + 1, ... (aux[0]: error pipe)
   int aux_base = 0;
   std::vector<std::pair<int, rlimit>> rlimits;
-  bool switch_uid = false;
+  bool switch_ids = false;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  int group_count = 0;  // 0 or 1 supplementary group
+  gid_t groups[1] = {0};
   bool set_death_signal = false;
   const char* chdir_to = nullptr;       // fallback only: bwrap does its own --chdir
   const sock_fprog* seccomp = nullptr;  // fallback only: bwrap installs it itself
@@ -153,11 +158,11 @@ const char* ChildStageName(int stage) {
     case kStageRlimit:
       return "set resource limits";
     case kStageGroups:
-      return "drop supplementary groups";
+      return "set the supplementary groups";
     case kStageGid:
-      return "switch to gid 65534";
+      return "switch to the run's group";
     case kStageUid:
-      return "switch to uid 65534";
+      return "switch to the run's uid";
     case kStageChdir:
       return "enter the working directory";
     case kStageSeccomp:
@@ -242,14 +247,14 @@ bool ArrangeChildFds(const ChildPlan& plan) {
       ChildFail(error_fd, kStageRlimit);
     }
   }
-  if (plan.switch_uid) {
-    if (setgroups(0, nullptr) != 0) {
+  if (plan.switch_ids) {
+    if (setgroups(static_cast<size_t>(plan.group_count), plan.groups) != 0) {
       ChildFail(error_fd, kStageGroups);
     }
-    if (setresgid(kSandboxGid, kSandboxGid, kSandboxGid) != 0) {
+    if (setresgid(plan.gid, plan.gid, plan.gid) != 0) {
       ChildFail(error_fd, kStageGid);
     }
-    if (setresuid(kSandboxUid, kSandboxUid, kSandboxUid) != 0) {
+    if (setresuid(plan.uid, plan.uid, plan.uid) != 0) {
       ChildFail(error_fd, kStageUid);
     }
   }
@@ -568,8 +573,8 @@ std::optional<std::string> ValidateSpec(const SandboxSpec& spec) {
   return std::nullopt;
 }
 
-std::optional<std::string> StartChild(const SandboxSpec& spec, Isolation isolation, bool as_root,
-                                      StartedChild& started) {
+std::optional<std::string> StartChild(const SandboxSpec& spec, Isolation isolation,
+                                      const ProgramIdentity& identity, StartedChild& started) {
   const bool bwrap = isolation == Isolation::kBubblewrap;
   ChildPipes pipes;
   ChildPlan plan;
@@ -591,7 +596,13 @@ std::optional<std::string> StartChild(const SandboxSpec& spec, Isolation isolati
   plan.envp = envp.get();
   plan.chdir_to = bwrap ? nullptr : command.host_working_dir.c_str();
   plan.rlimits = ResourceLimits(spec.limits, isolation);
-  plan.switch_uid = as_root;
+  plan.switch_ids = identity.switch_ids;
+  plan.uid = identity.uid;
+  plan.gid = identity.gid;
+  if (identity.extra_group) {
+    plan.group_count = 1;
+    plan.groups[0] = *identity.extra_group;
+  }
   plan.set_death_signal = !bwrap;  // bwrap does it itself (--die-with-parent)
   plan.grader_pid = getpid();
 

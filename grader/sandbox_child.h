@@ -70,12 +70,22 @@ struct StartedChild {
   std::vector<Fd> channel_fds;  // parallel to SandboxSpec::outputs
 };
 
+// Who the program runs as. As root the child switches to these ids before
+// exec (before bwrap, so that RLIMIT_NPROC counts); without root it keeps the
+// grader's.
+struct ProgramIdentity {
+  bool switch_ids = false;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::optional<gid_t> extra_group;  // the only supplementary group, if any
+};
+
 // Forks and execs bwrap (kBubblewrap) or the program itself (kRlimitsOnly)
-// with every limit of `spec` applied; as root the child becomes uid 65534.
-// Input channels are filled before the fork. On failure nothing was started
-// and the returned sentence says why.
-std::optional<std::string> StartChild(const SandboxSpec& spec, Isolation isolation, bool as_root,
-                                      StartedChild& started);
+// with every limit of `spec` applied, as `identity`. Input channels are
+// filled before the fork. On failure nothing was started and the returned
+// sentence says why.
+std::optional<std::string> StartChild(const SandboxSpec& spec, Isolation isolation,
+                                      const ProgramIdentity& identity, StartedChild& started);
 
 // What the child wrote on the child-errors pipe if it failed before exec, as
 // "could not <stage>: <error>"; nullopt if it wrote nothing (it exec'd).

@@ -71,6 +71,9 @@ def lab_test_suite(name, srcs, component, deps = [], size = "small", timeout = N
         ],
     )
 
+def _path(file):
+    return file.path
+
 def _flags(feature_configuration, action, variables):
     return cc_common.get_memory_inefficient_command_line(
         feature_configuration = feature_configuration,
@@ -118,7 +121,13 @@ def _lab_kit_impl(ctx):
         link_flags += linker_input.user_link_flags
         files += linker_input.additional_inputs
 
-    headers = compilation.headers.to_list()
+    # Sorted, so that kits of one lab in one configuration list the same
+    # include directories and headers in the same order, whatever the order
+    # of their deps: the grader then compiles a submission once for them all
+    # (grader/kit.h, compile_key). Include directories hold disjoint headers
+    # (or the same file twice, through _virtual_includes), so order does not
+    # change what an #include finds.
+    headers = sorted(compilation.headers.to_list(), key = _path)
 
     # Where each file sits in a runfiles tree (for tests that use a kit as data).
     short_paths = {f.path: f.short_path for f in files + headers}
@@ -128,10 +137,10 @@ def _lab_kit_impl(ctx):
             action_name = ACTION_NAMES.cpp_compile,
         ),
         "compile_flags": _flags(feature_configuration, ACTION_NAMES.cpp_compile, compile_variables),
-        "defines": compilation.defines.to_list(),
-        "quote_includes": compilation.quote_includes.to_list(),
-        "includes": compilation.includes.to_list(),
-        "system_includes": compilation.system_includes.to_list(),
+        "defines": sorted(compilation.defines.to_list()),
+        "quote_includes": sorted(compilation.quote_includes.to_list()),
+        "includes": sorted(compilation.includes.to_list()),
+        "system_includes": sorted(compilation.system_includes.to_list()),
         "headers": [h.path for h in headers],
         "linker": cc_common.get_tool_for_action(
             feature_configuration = feature_configuration,

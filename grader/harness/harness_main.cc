@@ -14,8 +14,23 @@
 // its limits, and the digest equals the reference's (see labkit/observe.h).
 // Printing "[  PASSED  ]", calling _exit(0) mid-test or writing a report file
 // therefore cannot turn a failing test into a pass.
+//
+// Two more things keep the grader's settings out of the student's reach
+// (grader/object_rules.h keeps the rest):
+//   - Before any student code runs (from .preinit_array, which submissions may
+//     not use), a seccomp filter makes execve/execveat fail: the process cannot
+//     start itself again with other sanitizer settings in its environment.
+//   - LeakSanitizer's check normally runs at exit, which a program can skip
+//     (_exit from a static destructor). The harness runs it itself at the end
+//     of each test, before it reports, and reports FAIL if it finds a leak.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -26,10 +41,38 @@
 
 #include "grader/harness/record.h"
 
+// LeakSanitizer's interface, when the runtime is linked in (AddressSanitizer
+// builds); weak, so other builds link without it.
+extern "C" int __lsan_do_recoverable_leak_check() __attribute__((weak));
+
 namespace labkit::harness {
 namespace {
 
 TestRecord current_record;
+
+// execve and execveat fail with EPERM from here on, in this process and its
+// children. Anything else is allowed. Installed before any constructor runs.
+void ForbidExec(int, char**, char**) {
+  struct sock_filter filter[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),  // another ABI: not ours to judge
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_execve, 2, 0),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_execveat, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+  };
+  struct sock_fprog program = {static_cast<unsigned short>(sizeof filter / sizeof filter[0]),
+                               filter};
+  prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program);
+}
+
+// Runs before every constructor of the program (the sanitizers' own
+// initialisation comes first: GCC links their .preinit_array entry first).
+__attribute__((section(".preinit_array"), used)) void (*const forbid_exec)(int, char**,
+                                                                           char**) = ForbidExec;
 
 int FdFromEnv(const char* name) {
   const char* value = std::getenv(name);
@@ -107,6 +150,13 @@ class RecordListener : public testing::EmptyTestEventListener {
   void OnTestEnd(const testing::TestInfo& info) override {
     const testing::TestResult* result = info.result();
     const char* status = result->Skipped() ? "SKIP" : result->Passed() ? "PASS" : "FAIL";
+    // The test object is gone by now: whatever it allocated and nothing
+    // reaches is a leak (the report goes to stderr, where the grader reads it).
+    if (__lsan_do_recoverable_leak_check != nullptr && __lsan_do_recoverable_leak_check() != 0) {
+      WriteAll(fd_, "FAIL_MSG " + current_test_ + " " + nonce_ + " " +
+                        Escape("LeakSanitizer found memory leaked by the end of the test") + "\n");
+      status = "FAIL";
+    }
     char digest[17];
     std::snprintf(digest, sizeof(digest), "%016llx",
                   static_cast<unsigned long long>(current_record.digest));

@@ -1,12 +1,12 @@
 // Tests of grader/sandbox.h against adversarial programs (helpers/*.cc).
 //
-// The helpers are copied out of the runfiles (under /root, which uid 65534
+// The helpers are copied out of the runfiles (under /root, which the sandbox
 // cannot traverse) into a fresh 0755 directory under /tmp, mounted read-only
 // at /helpers. Every test is run in both isolation modes where it makes sense
 // (TEST_P over Isolation), and checks the Outcome, not durations, with
 // generous limits so that a loaded 2-core machine cannot make them flaky.
-// After each run the fixture checks that no process of uid 65534 is left and
-// that the grader can still run a normal program.
+// After each run the fixture checks that no process of a sandbox uid is left
+// and that the grader can still run a normal program.
 #include "grader/sandbox.h"
 
 #include <arpa/inet.h>
@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "grader/sandbox_ids.h"
 #include "gtest/gtest.h"
 
 namespace labkit::grader {
@@ -34,7 +35,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr uid_t kSandboxUid = 65534;
+constexpr gid_t kNoGroup = 65534;  // the group of runs that name none
 
 // Under --config=sanitize the helpers are AddressSanitizer binaries, which
 // reserve terabytes of address space: RLIMIT_AS must stay off for them, as for
@@ -46,9 +47,9 @@ constexpr bool kHelpersUseAsan = false;
 #endif
 
 const char* const kHelpers[] = {
-    "busy_loop",      "channel_echo",  "fd_writer",     "file_probe",
-    "fork_bomb",      "memory_hog",    "network_probe", "print_gigabyte",
-    "setsid_escapee", "sleep_forever", "well_behaved",  "write_big_file",
+    "busy_loop",      "channel_echo",  "fd_writer",     "file_probe",   "fork_bomb",
+    "fork_some",      "memory_hog",    "network_probe", "print_gigabyte", "setsid_escapee",
+    "sleep_forever", "well_behaved",  "write_big_file",
 };
 
 fs::path RunfilesDir() {
@@ -60,9 +61,9 @@ fs::path RunfilesDir() {
   return fs::path(srcdir) / workspace / "grader/tests/isolation";
 }
 
-// Processes of the sandbox uid still alive, and zombies of it that the grader
-// (a subreaper) failed to reap. Zombies of other parents are not ours: this
-// container's init does not reap, so earlier manual runs may have left some.
+// Processes of the sandbox uids still alive, and zombies of them that the
+// grader (a subreaper) failed to reap. Zombies of other parents are not ours:
+// this container's init does not reap, so earlier manual runs may have left some.
 std::vector<std::string> SandboxUidProcesses() {
   std::vector<std::string> found;
   for (const fs::directory_entry& entry : fs::directory_iterator("/proc")) {
@@ -71,7 +72,7 @@ std::vector<std::string> SandboxUidProcesses() {
       continue;
     }
     struct stat st;
-    if (stat(entry.path().c_str(), &st) != 0 || st.st_uid != kSandboxUid) {
+    if (stat(entry.path().c_str(), &st) != 0 || !SandboxIds().IsRunUid(st.st_uid)) {
       continue;
     }
     // Other graders may be running sandboxes on this machine: only our
@@ -137,13 +138,15 @@ class SandboxTest : public ::testing::TestWithParam<Isolation> {
 
   void SetUp() override {
     if (geteuid() != 0) {
-      GTEST_SKIP() << "needs root: the sandbox switches to uid 65534 (run outside Bazel's "
+      GTEST_SKIP() << "needs root: the sandbox switches to its own uids (run outside Bazel's "
                       "sandbox as root)";
     }
     // A scratch directory the program may write, fresh per test.
     scratch_ = *work_dir_ / ("scratch-" + std::to_string(counter_++));
     fs::create_directory(scratch_);
-    chown(scratch_.c_str(), kSandboxUid, kSandboxUid);
+    // Writable for the runs' group (each run has a uid of its own).
+    chown(scratch_.c_str(), 0, kNoGroup);
+    fs::permissions(scratch_, fs::perms(0770));
   }
 
   void TearDown() override {
@@ -151,7 +154,7 @@ class SandboxTest : public ::testing::TestWithParam<Isolation> {
       return;
     }
     EXPECT_EQ(SandboxUidProcesses(), std::vector<std::string>{})
-        << "processes of uid 65534 survived the run";
+        << "processes of a sandbox uid survived the run";
     // The grader survived and can still run a program.
     SandboxSpec spec = Spec("well_behaved", {"exit", "0"});
     RunResult after = RunSandboxedWith(spec, GetParam());
@@ -299,7 +302,34 @@ TEST_P(SandboxTest, ForkBombIsContainedAndKilled) {
   RunResult result = Run(spec);
   EXPECT_TRUE(result.outcome == Outcome::kWallTimeout || result.outcome == Outcome::kCpuLimit)
       << Show(result);
-  // TearDown checks that no process of uid 65534 is left.
+  // TearDown checks that no process of a sandbox uid is left.
+}
+
+TEST_P(SandboxTest, ForkBombBesideAnHonestRunLeavesItAlone) {
+  // Each run has a uid of its own, so the bomb's RLIMIT_NPROC is its own: a
+  // run beside it forks as if alone, and ending the bomb kills nothing else.
+  SandboxSpec bomb = Spec("fork_bomb");
+  bomb.limits.wall_seconds = 8;
+  bomb.limits.cpu_seconds = 8;
+  std::atomic<bool> bomb_done{false};
+  RunResult bomb_result;
+  std::thread bomber([&] {
+    bomb_result = Run(bomb);
+    bomb_done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // the bomb is at its limit by now
+  SandboxSpec honest = Spec("fork_some", {"20"});
+  honest.limits.wall_seconds = 60;
+  RunResult honest_result = Run(honest);
+  const bool overlapped = !bomb_done.load();
+  bomber.join();
+  EXPECT_TRUE(overlapped) << "the honest run did not run beside the bomb";
+  EXPECT_TRUE(honest_result.ExitedCleanly()) << Show(honest_result);
+  EXPECT_EQ(honest_result.stdout_data, "forked 20\n") << Show(honest_result);
+  EXPECT_TRUE(bomb_result.outcome == Outcome::kWallTimeout ||
+              bomb_result.outcome == Outcome::kCpuLimit)
+      << Show(bomb_result);
+  EXPECT_NE(honest_result.uid, bomb_result.uid);
 }
 
 TEST_P(SandboxTest, MemoryHogUnderAddressSpaceLimitIsAMemoryLimit) {
