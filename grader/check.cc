@@ -35,13 +35,22 @@ std::string Trim(std::string s) {
 
 std::string Points(double v) { return fmt::format("{:.1f}", v); }
 
+constexpr gid_t kPatchGroup = 65534;  // the group of sandboxed runs that name none
+
 // Copies solutions/<id> and applies the patch in the sandbox (writable copy only).
 // Returns "" on success, else patch's complaint.
 std::string ApplyPatch(const fs::path& solutions, const fs::path& patch, const fs::path& dest) {
   fs::copy(solutions, dest, fs::copy_options::recursive);
-  fs::permissions(dest, fs::perms::all);
+  // Writable by the sandbox's group, and owned by it: patch gives the files
+  // it rewrites their old group, and may only give one it has.
+  const bool as_root = geteuid() == 0;
+  auto share = [&](const fs::path& path, bool is_dir) {
+    if (as_root) lchown(path.c_str(), 0, kPatchGroup);
+    fs::permissions(path, is_dir ? fs::perms(0777) : fs::perms(0666));
+  };
+  share(dest, true);
   for (auto& entry : fs::recursive_directory_iterator(dest)) {
-    fs::permissions(entry.path(), entry.is_directory() ? fs::perms::all : fs::perms(0666));
+    share(entry.path(), entry.is_directory());
   }
   fs::path patch_dir = dest.parent_path() / "patch";
   fs::create_directories(patch_dir);
@@ -61,7 +70,10 @@ std::string ApplyPatch(const fs::path& solutions, const fs::path& patch, const f
                  {patch_dir.string(), "/labkit/patch", false}};
   spec.working_dir = "/labkit/src";
   spec.limits.wall_seconds = 30;
-  RunResult result = RunSandboxed(spec);
+  // Without namespaces: inside bubblewrap's user namespace root's files show
+  // an unmapped owner, and patch, which gives the files it rewrites their
+  // old owner, fails on it. The patch is the instructor's, not a student's.
+  RunResult result = RunSandboxedWith(spec, Isolation::kRlimitsOnly);
   if (result.ExitedCleanly()) return "";
   return Trim(result.stdout_data + result.stderr_data + " " + DescribeOutcome(result, spec.limits));
 }

@@ -123,7 +123,13 @@ bool IsUse(char type) { return type == 'U' || type == 'w' || type == 'v'; }
 
 bool IsWeakDefinition(char type) { return type == 'W' || type == 'V' || type == 'u'; }
 
+// The replaceable global allocation functions. The placement forms
+// (operator new(size_t, void*) and its deletes) are inline and may not be
+// replaced, so objects carry weak copies of them: those are fine.
 bool IsGlobalOperatorNewOrDelete(std::string_view mangled) {
+  for (const char* placement : {"_ZnwmPv", "_ZnamPv", "_ZdlPvS_", "_ZdaPvS_"}) {
+    if (mangled == placement) return false;
+  }
   for (const char* prefix : {"_Znw", "_Zna", "_Zdl", "_Zda"}) {
     if (StartsWith(mangled, prefix)) return true;
   }

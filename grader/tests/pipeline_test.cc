@@ -197,7 +197,7 @@ TEST_F(Pipeline, CallingTheHarnessIsRejectedAtBuild) {
   EXPECT_EQ(r.score.total, 0);
   const SuiteResult* failed = r.FirstBuildFailure();
   ASSERT_NE(failed, nullptr);
-  EXPECT_EQ(failed->build.stage, "symbols");
+  EXPECT_EQ(failed->build.stage, "rules");
   EXPECT_NE(failed->build.errors.find("student/toy.cc: uses or defines `labkit::ReportFraction"),
             std::string::npos)
       << failed->build.errors;
@@ -210,7 +210,7 @@ TEST_F(Pipeline, CallingAPrivateReferenceIsRejectedAtBuild) {
   EXPECT_EQ(r.score.total, 0);
   const SuiteResult* failed = r.FirstBuildFailure();
   ASSERT_NE(failed, nullptr);
-  EXPECT_EQ(failed->build.stage, "symbols");
+  EXPECT_EQ(failed->build.stage, "rules");
   EXPECT_NE(failed->build.errors.find("toylab_reference::Add(int, int)"), std::string::npos)
       << failed->build.errors;
 }
