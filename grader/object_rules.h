@@ -21,7 +21,9 @@
 //      one, theirs is the one used. operator new/delete are never allowed;
 //   3. or matched by lab.json "allowed_symbols" (ECMAScript regexes over the
 //      demangled name), for a lab that asks students to define something else;
-//   4. or DW.ref.__gxx_personality_v0, which GCC emits for exception tables.
+//   4. or DW.ref.__gxx_personality_v0, which GCC emits for exception tables,
+//      and AddressSanitizer's ODR indicator (__odr_asan.<name>) of a global
+//      variable that is itself allowed by rule 1.
 // A definition the runtimes reserve (a hook, an interceptor, a libc function:
 // see ReservedNames) is named as such in the rejection, since it is the
 // likely intent.

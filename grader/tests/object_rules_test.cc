@@ -75,6 +75,7 @@ TEST(CheckSymbols, AnHonestObjectPasses) {
                    Defines("_ZNSt7__cxx119to_stringEl", 'W') +
                    Defines("DW.ref.__gxx_personality_v0", 'V') +
                    Defines("_ZnwmPv", 'W') +  // placement new: inline, not replaceable
+                   Defines("__odr_asan._ZN3toy6kTableE", 'B') +
                    Defines("_ZN12_GLOBAL__N_16helperEv", 't') + Uses("memcpy") +
                    Uses("__asan_report_load8") + Uses("__asan_handle_no_return") +
                    Uses("_ZN6labkit14NotImplementedC1ERKNSt7__cxx1112basic_stringIcSt11char_"
@@ -123,6 +124,7 @@ TEST(CheckSymbols, DefinitionsOutsideTheLabsNamespacesAreRefused) {
                 rule.starts_with("defines a symbol the grader reserves"))
         << nm << " -> " << rule;
   }
+  EXPECT_NE(RuleFor(Defines("__odr_asan.some_global", 'B')), "");
   EXPECT_EQ(RuleFor(Defines("_Z6helperv")),
             "defines a symbol outside namespace toy: helper() (put your helpers inside namespace "
             "toy, in an unnamed namespace, or make them static)");
