@@ -232,82 +232,97 @@ ReservedNames DeriveReservedNames(const std::vector<std::string>& header_texts,
   return names;
 }
 
+namespace {
+
+// One symbol against the rules: its violation, and how telling it is (the
+// rejection names the most telling one: a reserved hook says more about
+// intent than a helper outside the namespace, which an attack also defines).
+std::optional<std::pair<int, RuleViolation>> CheckSymbol(const NmLine& nm, const std::string& line,
+                                                         const ObjectRules& rules,
+                                                         const std::vector<std::regex>& allowed,
+                                                         const std::vector<std::regex>& forbidden) {
+  const std::vector<std::string>& calls = ForbiddenCalls();
+  const std::string& name = nm.name;
+  const std::string shown = Demangle(name);
+  auto violation = [&](int weight, std::string rule) {
+    return std::make_pair(weight, RuleViolation{std::move(rule), SourceOfObject(nm.file), line});
+  };
+  auto in_lab = [&](const std::optional<std::string>& ns) {
+    return ns && std::find(rules.namespaces.begin(), rules.namespaces.end(), *ns) !=
+                     rules.namespaces.end();
+  };
+  if (nm.type == 'i') {
+    return violation(3, "defines an indirect function (IFUNC), whose resolver would run before "
+                        "the sanitizers and the harness: " + shown);
+  }
+  const bool defines = IsGlobalDefinition(nm.type);
+  const bool uses = IsUse(nm.type);
+  if (!defines && !uses) return std::nullopt;  // local symbols
+  for (size_t i = 0; i < forbidden.size(); ++i) {
+    if (std::regex_search(shown, forbidden[i])) {
+      return violation(
+          2, fmt::format("uses or defines `{}`, which submissions may not (it matches the "
+                         "forbidden pattern {}): student code must not call the grader's "
+                         "harness, GoogleTest, or a lab's private reference",
+                         shown, rules.forbidden_symbols[i]));
+    }
+  }
+  if (uses) {
+    if (rules.sanitizer_interface && rules.sanitizer_interface->count(name)) {
+      return violation(2, "calls the sanitizers' interface, which submissions may not: " + name);
+    }
+    if (std::find(calls.begin(), calls.end(), name) != calls.end()) {
+      return violation(2, fmt::format("calls `{}`, which submissions may not (it could start "
+                                      "another program, change the sanitizers' settings or "
+                                      "take over their crash handling)",
+                                      name));
+    }
+    return std::nullopt;
+  }
+  // A definition. AddressSanitizer gives each global variable an ODR
+  // indicator named after it: judge the variable's name.
+  if (StartsWith(name, "__odr_asan.") && in_lab(ManglingNamespace(name.substr(11)))) {
+    return std::nullopt;
+  }
+  if ((rules.reserved && rules.reserved->count(name)) || IsReservedByPrefix(name)) {
+    return violation(3, "defines a symbol the grader reserves: " + shown);
+  }
+  if (IsGlobalOperatorNewOrDelete(name)) {
+    return violation(3, "replaces the global " + shown +
+                            ", which submissions may not (it would hide leaks from the "
+                            "sanitizers)");
+  }
+  std::optional<std::string> ns = ManglingNamespace(name);
+  if (in_lab(ns)) return std::nullopt;
+  for (const auto& pattern : allowed) {
+    if (std::regex_search(shown, pattern)) return std::nullopt;
+  }
+  if (name == "DW.ref.__gxx_personality_v0") return std::nullopt;
+  if (ns && IsWeakDefinition(nm.type)) return std::nullopt;  // instantiations, inline functions
+  return violation(
+      1, fmt::format("defines a symbol outside namespace {}: {} (put your helpers inside "
+                     "namespace {}, in an unnamed namespace, or make them static)",
+                     JoinNamespaces(rules.namespaces), shown,
+                     rules.namespaces.empty() ? "" : rules.namespaces[0]));
+}
+
+}  // namespace
+
 std::optional<RuleViolation> CheckSymbols(std::string_view nm_output, const ObjectRules& rules) {
   std::vector<std::regex> allowed, forbidden;
   for (const auto& p : rules.allowed_symbols) allowed.emplace_back(p, std::regex::ECMAScript);
   for (const auto& p : rules.forbidden_symbols) forbidden.emplace_back(p, std::regex::ECMAScript);
-  const std::vector<std::string>& calls = ForbiddenCalls();
+  std::optional<std::pair<int, RuleViolation>> worst;
   std::istringstream in{std::string(nm_output)};
   std::string line;
   while (std::getline(in, line)) {
     std::optional<NmLine> nm = ParseNmLine(line);
     if (!nm) continue;
-    const std::string& name = nm->name;
-    const std::string shown = Demangle(name);
-    auto violation = [&](std::string rule) {
-      return RuleViolation{std::move(rule), SourceOfObject(nm->file), line};
-    };
-    if (nm->type == 'i') {
-      return violation("defines an indirect function (IFUNC), whose resolver would run before "
-                       "the sanitizers and the harness: " + shown);
-    }
-    const bool defines = IsGlobalDefinition(nm->type);
-    const bool uses = IsUse(nm->type);
-    if (!defines && !uses) continue;  // local symbols
-    for (size_t i = 0; i < forbidden.size(); ++i) {
-      if (std::regex_search(shown, forbidden[i])) {
-        return violation(fmt::format(
-            "uses or defines `{}`, which submissions may not (it matches the forbidden pattern "
-            "{}): student code must not call the grader's harness, GoogleTest, or a lab's "
-            "private reference",
-            shown, rules.forbidden_symbols[i]));
-      }
-    }
-    if (uses) {
-      if (rules.sanitizer_interface && rules.sanitizer_interface->count(name)) {
-        return violation("calls the sanitizers' interface, which submissions may not: " + name);
-      }
-      if (std::find(calls.begin(), calls.end(), name) != calls.end()) {
-        return violation(fmt::format(
-            "calls `{}`, which submissions may not (it could start another program, change "
-            "the sanitizers' settings or take over their crash handling)",
-            name));
-      }
-      continue;
-    }
-    // A definition: reserved names first (the likely intent), then the allow-list.
-    // AddressSanitizer gives each global variable an ODR indicator named after
-    // it: judge the variable's name.
-    if (StartsWith(name, "__odr_asan.")) {
-      std::optional<std::string> ns = ManglingNamespace(name.substr(11));
-      if (ns && std::find(rules.namespaces.begin(), rules.namespaces.end(), *ns) !=
-                    rules.namespaces.end()) {
-        continue;
-      }
-    }
-    if ((rules.reserved && rules.reserved->count(name)) || IsReservedByPrefix(name)) {
-      return violation("defines a symbol the grader reserves: " + shown);
-    }
-    if (IsGlobalOperatorNewOrDelete(name)) {
-      return violation("replaces the global " + shown +
-                       ", which submissions may not (it would hide leaks from the sanitizers)");
-    }
-    std::optional<std::string> ns = ManglingNamespace(name);
-    if (ns && std::find(rules.namespaces.begin(), rules.namespaces.end(), *ns) !=
-                  rules.namespaces.end()) {
-      continue;
-    }
-    bool allowed_by_lab = false;
-    for (const auto& pattern : allowed) allowed_by_lab = allowed_by_lab || std::regex_search(shown, pattern);
-    if (allowed_by_lab) continue;
-    if (name == "DW.ref.__gxx_personality_v0") continue;
-    if (ns && IsWeakDefinition(nm->type)) continue;  // template instantiations, inline functions
-    return violation(fmt::format(
-        "defines a symbol outside namespace {}: {} (put your helpers inside namespace {}, in "
-        "an unnamed namespace, or make them static)",
-        JoinNamespaces(rules.namespaces), shown, rules.namespaces.empty() ? "" : rules.namespaces[0]));
+    auto found = CheckSymbol(*nm, line, rules, allowed, forbidden);
+    if (found && (!worst || found->first > worst->first)) worst = std::move(found);
   }
-  return std::nullopt;
+  if (!worst) return std::nullopt;
+  return std::move(worst->second);
 }
 
 std::optional<RuleViolation> CheckSections(std::string_view readelf_output) {
