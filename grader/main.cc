@@ -158,7 +158,8 @@ int main(int argc, char** argv) {
   AddCommon(grade, grade_options);
   grade->add_option("--results", results_path, "write Gradescope's results.json here");
   grade->add_option("--instructor-log", instructor_log,
-                    "write instructor-only details (raw output, stderr, sanitizer reports) here");
+                    "write instructor-only details (raw output, stderr, sanitizer reports) here "
+                    "(- for stdout, after the report)");
   grade->add_flag("--instructor", instructor,
                   "also print instructor-only details on the terminal (never for students)");
   grade->add_option("SUBMISSION", submission, "the upload: a directory or a .zip")->required();
@@ -206,7 +207,13 @@ int main(int argc, char** argv) {
       GradeResult result = grader.GradeUpload(submission);
       std::cout << FormatReport(result, {UseColor(grade_options.color), instructor});
       if (!results_path.empty()) WriteFile(results_path, GradescopeResults(result).dump(2) + "\n");
-      if (!instructor_log.empty()) WriteFile(instructor_log, InstructorLog(result));
+      if (instructor_log == "-" || instructor_log == "/dev/stdout") {
+        // After the report, on the same stream (opening /dev/stdout again
+        // would truncate a file that stdout is redirected to).
+        std::cout << "\n" << InstructorLog(result) << std::flush;
+      } else if (!instructor_log.empty()) {
+        WriteFile(instructor_log, InstructorLog(result));
+      }
       return 0;
     }
     if (check->parsed()) {
