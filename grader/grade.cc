@@ -339,6 +339,9 @@ void Grader::ListTestsOfSkeleton() {
 
 void Grader::LoadOrRunReference() {
   if (options_.solutions_dir.empty()) {
+    std::string key_text = "skeleton";
+    for (const auto& suite : lab_.suites) key_text += " " + kits_.at(suite.name).hash;
+    key_ = Sha256Hex(key_text);
     ListTestsOfSkeleton();
     return;
   }
@@ -354,6 +357,7 @@ void Grader::LoadOrRunReference() {
     key_text += "\n" + file + " " + Sha256OfFile(path);
   }
   std::string key = Sha256Hex(key_text);
+  key_ = key;
   fs::path cache_file = options_.cache_dir / "reference" / (key + ".json");
 
   if (fs::exists(cache_file)) {
@@ -557,6 +561,14 @@ GradeResult Grader::GradeTree(const fs::path& tree) {
       result.accepted.push_back(file);
     }
   }
+  return GradeScratch(work, std::move(result));
+}
+
+GradeResult Grader::Rejected(const std::string& reason) {
+  const WorkDir work = NewWorkDir("rejected");
+  fs::create_directories(work.path() / "src");
+  GradeResult result;
+  result.intake_error = reason;
   return GradeScratch(work, std::move(result));
 }
 

@@ -101,6 +101,14 @@ class Grader {
   // a batch grades several submissions at once with one Grader.
   GradeResult GradeUpload(const std::filesystem::path& upload);
 
+  // The result for an upload refused before intake (a bad entry of a class
+  // zip): as if intake had refused it with `reason`.
+  GradeResult Rejected(const std::string& reason);
+
+  // Names what grades are made with: the lab, its kits and its reference
+  // (a hash). Results graded under another key are stale.
+  const std::string& Key() const { return key_; }
+
   // Grades a trusted directory laid out like solutions/<id>: the allow-listed
   // files at their relative paths (used by `check` for the reference, the
   // skeleton and the buggy variants).
@@ -153,6 +161,7 @@ class Grader {
   std::vector<std::vector<std::string>> assignment_;
   std::vector<std::string> notes_;  // copied into every GradeResult
   std::vector<std::string> notes_for_instructor_;
+  std::string key_;
 };
 
 }  // namespace labkit::grader

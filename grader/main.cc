@@ -5,14 +5,18 @@
 // ./labkit script relies on: exit 0 whenever grading completed (whatever the
 // score), 2 for bad usage, 1 for a fault of the grader or the lab (with a
 // message saying what to do). A submission can never cause exit 1: everything
-// it does is part of the result.
+// it does is part of the result. For scripts, `grade --fail-under SCORE` exits
+// 3 when the submission scored less than SCORE or did not build, and
+// results.json's extra_data.status says how the grade ended.
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
+#include "grader/batch.h"
 #include "grader/check.h"
 #include "grader/grade.h"
 #include "grader/report.h"
@@ -41,8 +45,12 @@ Examples:
   labkit-grader check --lab labs/frames --solutions solutions/frames --execroot ... \
       --kit public=... --kit hidden=... --cache-dir /var/cache/labkit
 
+  # Grade a class (a folder or zip of submissions), two at a time:
+  labkit-grader batch --lab labs/frames ... --out grades/frames --jobs 2 submissions.zip
+
 Exit status: 0 when grading completed (whatever the score), 2 for bad usage,
-1 when the grader or the lab is at fault (the message says what to do).)TXT";
+1 when the grader or the lab is at fault (the message says what to do),
+3 from `grade --fail-under` when the score is below the bar.)TXT";
 
 struct CommonOptions {
   std::string lab;
@@ -53,8 +61,13 @@ struct CommonOptions {
   std::vector<std::string> kits;
   std::string cache_dir;
   std::string color = "auto";
-  int jobs = 1;
+  int jobs = 0;  // 0: the number of cores
 };
+
+int DefaultJobs() {
+  unsigned cores = std::thread::hardware_concurrency();
+  return cores == 0 ? 1 : static_cast<int>(std::min(cores, 64U));
+}
 
 void AddCommon(CLI::App* app, CommonOptions& o) {
   app->add_option("--lab", o.lab, "the lab's directory, e.g. labs/frames (holds lab.json)")
@@ -82,8 +95,8 @@ void AddCommon(CLI::App* app, CommonOptions& o) {
   app->add_option("--color", o.color, "colour the terminal report: auto, always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   app->add_option("--jobs", o.jobs,
-                  "tests to run at once (default 1; always 1 when running as root, because the "
-                  "sandbox ends each run by killing every process of its uid)")
+                  "sandboxed runs at once (default: the number of cores); each has a uid of its "
+                  "own, so one run's fork bomb cannot touch another")
       ->check(CLI::Range(1, 64));
 }
 
@@ -119,7 +132,7 @@ GradeOptions MakeGradeOptions(const CommonOptions& o) {
     }
   }
   g.cache_dir = o.cache_dir;
-  g.jobs = o.jobs;
+  g.jobs = o.jobs > 0 ? o.jobs : DefaultJobs();
   return g;
 }
 
@@ -162,6 +175,11 @@ int main(int argc, char** argv) {
                     "(- for stdout, after the report)");
   grade->add_flag("--instructor", instructor,
                   "also print instructor-only details on the terminal (never for students)");
+  double fail_under = -1;
+  grade->add_option("--fail-under", fail_under,
+                    "exit 3 if the score is below this (0-100) or the submission did not get to "
+                    "run its tests (compile error, rejected upload or code); for scripts")
+      ->check(CLI::Range(0.0, 100.0));
   grade->add_option("SUBMISSION", submission, "the upload: a directory or a .zip")->required();
 
   CommonOptions check_options;
@@ -170,6 +188,32 @@ int main(int argc, char** argv) {
       "self-check a lab: reference scores 100, skeleton at most skeleton_max_score, "
       "every buggy/*.patch loses points where its Caught-by: lines say");
   AddCommon(check, check_options);
+
+  CommonOptions batch_options;
+  BatchOptions batch_settings;
+  std::string batch_input, batch_out, shard, progress = "auto";
+  auto* batch = app.add_subcommand(
+      "batch",
+      "grade a class: a folder or zip of submissions (one subfolder or .zip per student, or a "
+      "Gradescope export); writes DIR/<id>/results.json and instructor.log, DIR/gradebook.csv "
+      "and DIR/report.html");
+  AddCommon(batch, batch_options);
+  batch->add_option("SUBMISSIONS", batch_input, "the class: a folder or a .zip")->required();
+  batch->add_option("--out", batch_out, "the output directory DIR")->required();
+  batch->add_flag("--resume", batch_settings.resume,
+                  "finish a batch that was stopped: grade only what DIR lacks or what changed");
+  batch->add_option("--shard", shard,
+                    "K/N: grade only the K-th of N slices of the class (for several machines; "
+                    "put them together with `merge`)");
+  batch->add_option("--progress", progress, "auto (a live bar on a terminal), bar or lines")
+      ->check(CLI::IsMember({"auto", "bar", "lines"}));
+
+  std::vector<std::string> merge_inputs;
+  std::string merge_out;
+  auto* merge = app.add_subcommand(
+      "merge", "put the outputs of `batch --shard K/N` together into one gradebook and report");
+  merge->add_option("SHARDS", merge_inputs, "the shards' output directories")->required();
+  merge->add_option("--out", merge_out, "the merged output directory")->required();
 
   try {
     app.parse(argc, argv);
@@ -214,7 +258,48 @@ int main(int argc, char** argv) {
       } else if (!instructor_log.empty()) {
         WriteFile(instructor_log, InstructorLog(result));
       }
+      if (fail_under >= 0) {
+        GradeStatus status = result.Status();
+        bool ran = status == GradeStatus::kOk || status == GradeStatus::kOutOfTime;
+        if (!ran || result.score.total < fail_under - 1e-9) return 3;
+      }
       return 0;
+    }
+    if (batch->parsed()) {
+      GradeOptions options;
+      try {
+        options = MakeGradeOptions(batch_options);
+        if (!shard.empty()) {
+          auto slash = shard.find('/');
+          if (slash == std::string::npos) throw CLI::ValidationError("--shard", "expected K/N");
+          batch_settings.shard_index = std::stoi(shard.substr(0, slash));
+          batch_settings.shard_count = std::stoi(shard.substr(slash + 1));
+          if (batch_settings.shard_count < 1 || batch_settings.shard_index < 0 ||
+              batch_settings.shard_index >= batch_settings.shard_count) {
+            throw CLI::ValidationError("--shard", "expected K/N with 0 <= K < N");
+          }
+        }
+      } catch (const CLI::Error& e) {
+        std::cerr << "labkit-grader batch: " << e.what() << "\n";
+        return 2;
+      } catch (const std::logic_error&) {
+        std::cerr << "labkit-grader batch: --shard: expected K/N, e.g. 0/4\n";
+        return 2;
+      }
+      // Submissions side by side, each one's tests one at a time: a score is
+      // what `grade` gives the submission alone.
+      batch_settings.jobs = options.jobs;
+      options.jobs = 1;
+      batch_settings.input = batch_input;
+      batch_settings.out_dir = batch_out;
+      batch_settings.live_progress =
+          progress == "bar" || (progress == "auto" && isatty(STDERR_FILENO));
+      Grader grader(options);
+      return RunBatch(grader, batch_settings, std::cerr);
+    }
+    if (merge->parsed()) {
+      std::vector<fs::path> shards(merge_inputs.begin(), merge_inputs.end());
+      return MergeBatches(shards, merge_out, std::cerr);
     }
     if (check->parsed()) {
       GradeOptions options;
