@@ -21,8 +21,9 @@ ThreadState::ThreadState(std::size_t chunk_size) : chunk_size(chunk_size) {
 }
 
 ThreadState::~ThreadState() {
-  // Like PyThreadState_Clear's free_threadstate of the data stack: walk the chunk list from
-  // the newest chunk and free them all (frames still on the stack hold nothing to release).
+  // Like CPython's clear_datastack (Python/pystate.c, 3.12+; called when a thread state is
+  // deleted): walk the chunk list from the newest chunk and free them all (frames still on
+  // the stack hold nothing to release).
   StackChunk* chunk = datastack_chunk;
   while (chunk != nullptr) {
     StackChunk* previous = chunk->previous;
