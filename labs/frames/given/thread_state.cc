@@ -21,8 +21,8 @@ ThreadState::ThreadState(std::size_t chunk_size) : chunk_size(chunk_size) {
 }
 
 ThreadState::~ThreadState() {
-  // Like PyThreadState_Clear's free_threadstate of the data stack: walk the chunk list from
-  // the newest chunk and free them all (frames still on the stack hold nothing to release).
+  // Like CPython's clear_datastack (3.12+, on deleting a thread state): walk the chunk list
+  // from the newest chunk and free them all (frames still on the stack hold nothing to free).
   StackChunk* chunk = datastack_chunk;
   while (chunk != nullptr) {
     StackChunk* previous = chunk->previous;
@@ -35,8 +35,8 @@ StackChunk* ThreadState::AllocateChunk(std::size_t size_bytes, StackChunk* previ
   if (size_bytes % kSlotBytes != 0 || size_bytes <= sizeof(StackChunk)) {
     throw std::invalid_argument("AllocateChunk: bad size " + std::to_string(size_bytes));
   }
-  // CPython uses _PyObject_VirtualAlloc (an arena-sized mmap); plain operator new keeps the
-  // lab portable and lets AddressSanitizer see every chunk.
+  // CPython uses _PyObject_VirtualAlloc (the object arena allocator: an mmap of `size`); plain
+  // operator new keeps the lab portable and lets AddressSanitizer see every chunk.
   void* memory = ::operator new(size_bytes);
   auto* chunk = static_cast<StackChunk*>(memory);
   chunk->previous = previous;

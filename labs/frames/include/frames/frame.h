@@ -175,7 +175,8 @@ struct TracebackEntry {
 // - The last line is `TYPE: MESSAGE`, or just `TYPE` when the message is empty.
 // - With no entries at all, only that last line is printed (no "Traceback" header).
 // - No other truncation (CPython <= 3.12's C printer also kept only the innermost 1000
-//   entries, sys.tracebacklimit; 3.13's traceback module does not).
+//   entries, PyTraceBack_LIMIT, unless sys.tracebacklimit is set; 3.13's traceback module
+//   does not).
 // STUDENT: student/traceback.cc
 std::string FormatTraceback(const std::vector<TracebackEntry>& entries, std::string_view type,
                             std::string_view message);
