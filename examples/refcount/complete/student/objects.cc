@@ -6,8 +6,8 @@
 // ItemSpan, and each type only says where its array is.
 #include "refcount/objects.h"
 
+#include <algorithm>
 #include <cstdlib>
-#include <cstring>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -31,6 +31,10 @@ struct ItemSpan {
 ItemSpan TupleItems(Object* op) { return {AsTuple(op)->items(), Size(op)}; }
 ItemSpan ListItems(Object* op) { return {AsList(op)->ob_item, Size(op)}; }
 ItemSpan InstanceSlots(Object* op) { return {AsInstance(op)->slots(), Size(op)}; }
+
+// Bytes per slot of a list's item array: one pointer (the sizeof of a pointer is meant).
+using Slot = Object*;
+constexpr std::size_t kSlotBytes = sizeof(Slot);  // NOLINT(bugprone-sizeof-expression)
 
 void SetSize(Object* op, Py_ssize_t n) { reinterpret_cast<VarObject*>(op)->ob_size = n; }
 
@@ -118,12 +122,13 @@ Py_ssize_t GrownCapacity(Py_ssize_t needed) {
 // ---- int ----------------------------------------------------------------------------------------
 
 Object* IntFromLong(std::int64_t v) {
-  if (kSmallIntMin <= v && v <= kSmallIntMax) {
+  const bool cached = v >= kSmallIntMin && v <= kSmallIntMax;
+  if (cached) {
     return NewRef(SmallInt(v));  // immortal: NewRef leaves it as it is
   }
-  Object* op = ObjectAlloc(&IntType);
-  AsInt(op)->value = v;
-  return op;
+  IntObject* box = AsInt(ObjectAlloc(&IntType));
+  box->value = v;
+  return &box->ob_base;
 }
 
 void IntDealloc(Object* op) { ObjectFree(op); }
@@ -132,13 +137,11 @@ void IntDealloc(Object* op) { ObjectFree(op); }
 
 Object* StrFromString(std::string_view s) {
   const auto length = static_cast<Py_ssize_t>(s.size());
-  Object* op = ObjectAlloc(&StrType, length + 1);  // the bytes and the terminating '\0'
+  // One item per byte, plus one for the terminating '\0'; ob_size counts only the bytes.
+  Object* op = ObjectAlloc(&StrType, length + 1);
   SetSize(op, length);
-  char* chars = AsStr(op)->data();
-  if (!s.empty()) {
-    std::memcpy(chars, s.data(), s.size());
-  }
-  chars[length] = '\0';
+  char* out = std::copy(s.begin(), s.end(), AsStr(op)->data());
+  *out = '\0';
   return op;
 }
 
@@ -185,7 +188,7 @@ Object* ListNew(Py_ssize_t size) {
   // The item array first: if it cannot be had, no object has been made (and counted) yet.
   Object** array = nullptr;
   if (size > 0) {
-    array = static_cast<Object**>(std::calloc(static_cast<std::size_t>(size), sizeof(Object*)));
+    array = static_cast<Slot*>(std::calloc(static_cast<std::size_t>(size), kSlotBytes));
     if (array == nullptr) {
       throw std::bad_alloc();
     }
@@ -207,11 +210,11 @@ void ListAppend(Object* list, Object* item) {
   const Py_ssize_t needed = Size(list) + 1;
   if (self->allocated < needed) {
     const Py_ssize_t capacity = GrownCapacity(needed);
-    void* grown = std::realloc(self->ob_item, static_cast<std::size_t>(capacity) * sizeof(Object*));
+    void* grown = std::realloc(self->ob_item, static_cast<std::size_t>(capacity) * kSlotBytes);
     if (grown == nullptr) {
       throw std::bad_alloc();
     }
-    self->ob_item = static_cast<Object**>(grown);
+    self->ob_item = static_cast<Slot*>(grown);
     self->allocated = capacity;
   }
   self->ob_item[needed - 1] = NewRef(item);

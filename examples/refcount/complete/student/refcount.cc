@@ -42,25 +42,25 @@ void Incref(Object* op) { Acquire(op); }
 
 void Decref(Object* op) { Release(op); }
 
-void XIncref(Object* op) {
+// The nullptr-tolerant forms: a null reference is simply no reference.
+Object* XNewRef(Object* op) {
   if (op != nullptr) {
     Acquire(op);
   }
+  return op;
 }
 
+void XIncref(Object* op) { XNewRef(op); }
+
 void XDecref(Object* op) {
-  if (op != nullptr) {
-    Release(op);
+  if (op == nullptr) {
+    return;
   }
+  Release(op);
 }
 
 Object* NewRef(Object* op) {
   Acquire(op);
-  return op;
-}
-
-Object* XNewRef(Object* op) {
-  XIncref(op);
   return op;
 }
 
