@@ -79,7 +79,8 @@ Object* TupleGetItem([[maybe_unused]] Object* tuple, [[maybe_unused]] Py_ssize_t
 }
 
 void TupleDealloc([[maybe_unused]] Object* op) {
-  // TODO(student): untrack; trashcan; release every item (last first); free; trashcan end.
+  // TODO(student): untrack; trashcan; release every item (any order: CPython goes last
+  //   first); free; trashcan end.
   LABKIT_TODO("TupleDealloc");
 }
 
@@ -130,8 +131,8 @@ Object* ListGetItemRef([[maybe_unused]] Object* list, [[maybe_unused]] Py_ssize_
 }
 
 void ListDealloc([[maybe_unused]] Object* op) {
-  // TODO(student): untrack; trashcan; release every item (last first) and the item array;
-  //   free; trashcan end.
+  // TODO(student): untrack; trashcan; release every item (any order: CPython goes last
+  //   first) and the item array; free; trashcan end.
   LABKIT_TODO("ListDealloc");
 }
 
@@ -143,7 +144,7 @@ int ListTraverse([[maybe_unused]] Object* op, [[maybe_unused]] visitproc visit,
 
 int ListClear([[maybe_unused]] Object* op) {
   // TODO(student): _list_clear: first make the list empty (length 0, allocated 0, ob_item
-  //   nullptr), THEN release the old items (last first) and the old array. Returns 0.
+  //   nullptr), THEN release the old items (any order) and the old array. Returns 0.
   LABKIT_TODO("ListClear");
 }
 

@@ -45,7 +45,8 @@
 // 4. Accounting, as a debug build's sys.gettotalrefcount(): TotalRefs() is the sum of the
 //    reference counts of all live MORTAL objects. ObjectAlloc counts the new object's first
 //    reference; after changing a mortal object's count, Incref calls IncRefTotal() and
-//    Decref calls DecRefTotal() (given: CPython's _Py_IncRefTotal / _Py_DecRefTotal).
+//    Decref calls DecRefTotal() (given: what 3.12's debug-build Py_INCREF / Py_DECREF do
+//    through _Py_INCREF_IncRefTotal / _Py_DECREF_DecRefTotal, Objects/object.c).
 //    Immortals are not counted (3.12 skips them too). LiveObjects() counts objects made by
 //    ObjectAlloc and not yet ObjectFree'd. Both are per process; tests compare differences.
 //
@@ -65,12 +66,14 @@
 //    freeing a chain of a million nested lists would recurse a million times in C. Every
 //    container deallocator (tuple, list, instance) therefore runs its body between
 //    TrashcanBegin(op) and TrashcanEnd(), exactly like CPython 3.12's Py_TRASHCAN_BEGIN /
-//    Py_TRASHCAN_END (Objects/object.c, _PyTrash_begin, _PyTrash_end,
-//    _PyTrash_thread_deposit_object, _PyTrash_thread_destroy_chain):
-//      - TrashcanBegin(op): if the thread's delete_nesting >= kTrashcanDepth (50,
-//        _PyTrash_UNWIND_LEVEL), push op onto the delete_later list, chained through its GC
-//        header's prev pointer (GcSetPrev), and return false: the caller returns at once,
-//        with op not freed. Otherwise delete_nesting + 1 and return true.
+//    Py_TRASHCAN_END (macros in Include/cpython/object.h, calling _PyTrash_begin and
+//    _PyTrash_end in Objects/object.c, which use _PyTrash_thread_deposit_object and
+//    _PyTrash_thread_destroy_chain there):
+//      - TrashcanBegin(op): if the thread's delete_nesting >= kTrashcanDepth (50: 3.12's
+//        _PyTrash_UNWIND_LEVEL, a #define in Objects/object.c), push op onto the
+//        delete_later list, chained through its GC header's prev pointer (GcSetPrev), and
+//        return false: the caller returns at once, with op not freed. Otherwise
+//        delete_nesting + 1 and return true.
 //      - TrashcanEnd(): delete_nesting - 1; then, if delete_later is not empty and
 //        delete_nesting <= 0, destroy the chain: delete_nesting + 1, then while delete_later
 //        is not empty pop its head (LIFO) and call its type's tp_dealloc, then
@@ -217,8 +220,8 @@ Object* ObjectAlloc(TypeObject* type, Py_ssize_t nitems = 0);
 // already released, and a GC object untracked). Calls the on_free hook for GC types.
 void ObjectFree(Object* op);
 
-// Debug-build totals (rule 4): _Py_IncRefTotal / _Py_DecRefTotal. Called by Incref/Decref
-// for mortal objects only.
+// Debug-build totals (rule 4): 3.12's _Py_INCREF_IncRefTotal / _Py_DECREF_DecRefTotal
+// (Objects/object.c). Called by Incref/Decref for mortal objects only.
 void IncRefTotal();
 void DecRefTotal();
 std::int64_t TotalRefs();         // sys.gettotalrefcount() restricted to mortal objects
@@ -279,7 +282,10 @@ std::int64_t TrackedObjects();  // tracked now (kept by GcTrack / GcUntrack)
 
 // ---- The trashcan (rule 7) ------------------------------------------------------------------
 
-inline constexpr int kTrashcanDepth = 50;  // _PyTrash_UNWIND_LEVEL (CPython 3.8-3.12)
+// CPython 3.12's _PyTrash_UNWIND_LEVEL: `#define _PyTrash_UNWIND_LEVEL 50` in Objects/object.c
+// (private there since 3.11; up to 3.10 it was PyTrash_UNWIND_LEVEL in Include/object.h, later
+// Include/cpython/object.h). 50 since the trashcan arrived in March 2000 (Python 1.6).
+inline constexpr int kTrashcanDepth = 50;
 
 // Per-thread trashcan state: CPython's tstate->trash (struct _py_trashcan).
 struct TrashState {

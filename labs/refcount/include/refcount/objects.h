@@ -97,6 +97,8 @@ void TupleSetItem(Object* tuple, Py_ssize_t i, Object* item);
 Object* TupleGetItem(Object* tuple, Py_ssize_t i);
 void TupleDealloc(Object* op);
 int TupleTraverse(Object* op, visitproc visit, void* arg);
+// Clears every item (rule 8); the tuple keeps its length, its items then read nullptr.
+// Returns 0. (CPython 3.12's tuples have no tp_clear; lab 4 needs one to break cycles.)
 int TupleClear(Object* op);
 
 // ---- list ---------------------------------------------------------------------------------------
@@ -110,6 +112,7 @@ extern TypeObject ListType;  // "list": GC
 
 // STUDENT:
 // NEW: a list of `size` nullptr items (allocated == size; ob_item nullptr when 0), tracked.
+// size < 0: std::invalid_argument.
 Object* ListNew(Py_ssize_t size);
 // Appends item (Increfs it: PyList_Append). Grows ob_item as CPython 3.12's list_resize:
 // if allocated >= newsize, keep; else allocated = (newsize + (newsize >> 3) + 6) & ~3.
@@ -145,6 +148,7 @@ extern TypeObject InstanceType;
 
 // STUDENT:
 // NEW: an instance of `type` (default InstanceType) with nslots nullptr slots, tracked.
+// nslots < 0: std::invalid_argument.
 Object* InstanceNew(Py_ssize_t nslots, TypeObject* type = &InstanceType);
 // Stores value (Increfs it; nullptr deletes) in slot i, then XDecrefs the old value
 // (setattr). i out of range: std::out_of_range.
