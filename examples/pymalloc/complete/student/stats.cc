@@ -28,11 +28,6 @@ Stats Allocator::GetStats() const {
   Stats s;
   s.pool_size = geometry_.pool_size;
   s.arena_size = geometry_.arena_size;
-  s.arenas_allocated_total = ntimes_arena_allocated;
-  s.arenas_current = narenas_currently_allocated;
-  s.arenas_reclaimed = ntimes_arena_allocated - narenas_currently_allocated;
-  s.arenas_highwater = narenas_highwater;
-  s.raw_allocated_blocks = raw_allocated_blocks;
 
   for (const ArenaObject& ao : arenas) {
     if (ao.address == 0) {
@@ -52,6 +47,13 @@ Stats Allocator::GetStats() const {
       }
     }
   }
+
+  // The counters the allocator keeps as it goes.
+  s.arenas_current = narenas_currently_allocated;
+  s.arenas_allocated_total = ntimes_arena_allocated;
+  s.arenas_reclaimed = s.arenas_allocated_total - s.arenas_current;
+  s.arenas_highwater = narenas_highwater;
+  s.raw_allocated_blocks = raw_allocated_blocks;
   return s;
 }
 
