@@ -357,6 +357,9 @@ bool Allocator::AddressInRange(const void* p) const {
     const auto tail = static_cast<std::int32_t>(at & kRadixSlotMask);
     return tail < slot->tail_lo || (slot->tail_hi != 0 && tail >= slot->tail_hi);
   }
+  if (p == nullptr) {
+    return false;  // its "pool" would be page 0, which cannot be read
+  }
   const std::uint32_t index = ReadArenaIndex(PoolOf(p));
   if (index >= arenas.size()) {
     return false;
