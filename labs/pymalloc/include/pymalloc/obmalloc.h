@@ -170,8 +170,8 @@ struct Geometry {
   std::size_t arena_size;  // ARENA_SIZE: a power of two, a multiple of pool_size
   bool radix_tree;         // ownership by the radix tree (rule 8) or the arena index (rule 7)
 
-  static constexpr Geometry Small() { return {4096, 256 * 1024, false}; }
-  static constexpr Geometry Large() { return {16 * 1024, 1024 * 1024, true}; }
+  static constexpr Geometry Small() { return {4096, std::size_t{256} << 10, false}; }
+  static constexpr Geometry Large() { return {std::size_t{16} << 10, std::size_t{1} << 20, true}; }
   std::size_t MaxPoolsInArena() const { return arena_size / pool_size; }
 };
 
