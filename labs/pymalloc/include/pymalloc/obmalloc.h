@@ -28,9 +28,11 @@
 //
 // Geometries (chosen when an Allocator is made; both have 64 pool slots per arena):
 //   Geometry::Small()  4 KiB pools in 256 KiB arenas, free() decides ownership with the
-//                      arena-index check (CPython before 3.10, or without the radix tree).
+//                      arena-index check (CPython 3.9 and earlier).
 //   Geometry::Large()  16 KiB pools in 1 MiB arenas, free() decides ownership with the
-//                      radix tree (CPython 3.10+ on 64-bit, the default).
+//                      radix tree (CPython 3.10+ on 64-bit, the default build).
+// (A 3.10+ 64-bit build compiled with -DWITH_PYMALLOC_RADIX_TREE=0, which no configure option
+// does, has a third geometry: 4 KiB pools in 1 MiB arenas. See the handout, section 2.)
 //
 // ==========================================================================================
 // THE RULES (the tests check them exactly)
@@ -86,9 +88,9 @@
 //    freepools plus never-used pools). `usable_arenas` is a doubly linked list
 //    (nextarena/prevarena) of the usable arenas, sorted by ASCENDING nfreepools, so new
 //    pools come from the fullest arena and nearly empty arenas get a chance to drain.
-//    - A new arena (new_arena, only when usable_arenas is empty): take an ArenaObject
-//      from unused_arena_objects (growing `arenas` first when there is none: 16 entries,
-//      then doubling; the new entries are linked in index order), map arena_size bytes,
+//    - A new arena (new_arena, only when usable_arenas is empty): take the ArenaObject at
+//      the head of unused_arena_objects (growing `arenas` first when there is none: 16
+//      entries, then doubling; the new entries are linked in index order), map arena_size bytes,
 //      set pool_address to the first pool_size-aligned address in it and
 //      nfreepools = ntotalpools = the number of whole pools that fit from there (64, or 63
 //      when the arena is not pool-aligned). It becomes the only usable arena.
@@ -168,8 +170,8 @@ struct Geometry {
   std::size_t arena_size;  // ARENA_SIZE: a power of two, a multiple of pool_size
   bool radix_tree;         // ownership by the radix tree (rule 8) or the arena index (rule 7)
 
-  static constexpr Geometry Small() { return {4096, 256 * 1024, false}; }
-  static constexpr Geometry Large() { return {16 * 1024, 1024 * 1024, true}; }
+  static constexpr Geometry Small() { return {4096, std::size_t{256} << 10, false}; }
+  static constexpr Geometry Large() { return {std::size_t{16} << 10, std::size_t{1} << 20, true}; }
   std::size_t MaxPoolsInArena() const { return arena_size / pool_size; }
 };
 
