@@ -17,7 +17,7 @@ constexpr int kOldest = kNumGenerations - 1;
 
 std::uintptr_t Address(const GcHead* gc) { return reinterpret_cast<std::uintptr_t>(gc); }
 
-// ---- The UNREACHABLE mark on gc_next --------------------------------------------------------
+// ---- The UNREACHABLE mark on gc_next ------------------------------------------------------------
 
 bool Marked(const GcHead* gc) { return (gc->gc_next & kGcNextMaskUnreachable) != 0; }
 GcHead* UnmarkedNext(const GcHead* gc) {
@@ -29,7 +29,7 @@ void LinkInUnreachable(GcHead* from, GcHead* to, const GcHead* head) {
   from->gc_next = from == head ? Address(to) : Address(to) | kGcNextMaskUnreachable;
 }
 
-// ---- Objects -----------------------------------------------------------------------------------
+// ---- Objects ------------------------------------------------------------------------------------
 
 // op's header if op is a container of the set being collected, else nullptr.
 GcHead* MemberHeader(Object* op) {
@@ -105,18 +105,19 @@ int MarkReachable(Object* child, void* arg) {
   return 0;
 }
 
+// Reached from a legacy finalizer: uncollectable too, and scanned in its turn.
 int MoveToUncollectable(Object* child, void* arg) {
-  if (GcHead* gc = MemberHeader(child)) {
-    ListMove(gc, static_cast<GcHead*>(arg));
+  GcHead* gc = MemberHeader(child);
+  if (gc != nullptr) {
     ClearCollecting(gc);
+    ListMove(gc, static_cast<GcHead*>(arg));
   }
   return 0;
 }
 
-// ---- Steps of CollectMain
-// ------------------------------------------------------------------------
+// ---- Steps of CollectMain -----------------------------------------------------------------------
 
-// deduce_unreachable: step 2.
+// deduce_unreachable (step 2, and again in step 7): what is left in `set` is reachable.
 void SplitReachable(GcHead* set, GcHead* unreachable) {
   UpdateRefs(set);
   SubtractRefs(set);
