@@ -265,6 +265,7 @@ void FinalizeGarbage(GcHead* collectable) {
 }
 
 void HandleResurrectedObjects(GcHead* unreachable, GcHead* still_unreachable, GcHead* old) {
+  ListInit(still_unreachable);  // as deduce_unreachable does: whatever the caller passed
   ListClearCollecting(unreachable);
   SplitReachable(unreachable, still_unreachable);
   ClearUnreachableMarks(still_unreachable);
@@ -308,7 +309,6 @@ CollectResult CollectMain(int generation) {
 
   FinalizeGarbage(&unreachable);
   GcHead doomed;
-  ListInit(&doomed);
   HandleResurrectedObjects(&unreachable, &doomed, old);
 
   CollectResult result;
