@@ -61,7 +61,10 @@ TEST_F(Freeze, EveryGenerationGoesAndComesBackInOrder) {
   Ref b = Ref::Steal(refcount::ListNew(0));
   Collect(0);  // b: generation 1
   Ref c = Ref::Steal(refcount::ListNew(0));
-  cyclegc::Freeze();  // generation 0, then 1, then 2
+  // Generation 0's list, then 1's, then 2's, appended to the permanent generation; Unfreeze
+  // appends that to the end of generation 2 (gc.h; CPython 3.12.5's gc_freeze_impl and
+  // gc_unfreeze_impl in Modules/gcmodule.c).
+  cyclegc::Freeze();
   Ref e = Ref::Steal(refcount::ListNew(0));
   Collect(1);  // e: generation 2
   Unfreeze();

@@ -15,9 +15,9 @@
 // closure over it, a doubly linked list -- leaks in the same way. CPython therefore runs a
 // second mechanism beside refcounting: a collector that finds groups of objects referenced
 // only from inside the group, and breaks them (CPython 3.12's Modules/gcmodule.c; the code
-// moved to Python/gc.c in 3.13). Only containers can make cycles, so only containers take part: the types
-// with kTpFlagsHaveGc (tuple, list, instance), whose objects carry a GcHead and are linked
-// into the collector's lists while tracked.
+// moved to Python/gc.c in 3.13). Only containers can make cycles, so only containers take
+// part: the types with kTpFlagsHaveGc (tuple, list, instance), whose objects carry a GcHead
+// and are linked into the collector's lists while tracked.
 //
 // ==========================================================================================
 // The idea: count the references that come from outside
@@ -172,8 +172,11 @@ void SetThreshold(int threshold0, int threshold1 = -1, int threshold2 = -1);  //
 std::vector<Object*> GetObjects(int generation = -1);
 
 // gc.freeze(): moves every tracked object into the permanent generation, which no collection
-// looks at, and zeroes every generation's count. gc.unfreeze(): moves them back into the oldest
-// generation. gc.get_freeze_count(): how many are frozen.
+// looks at, and zeroes every generation's count. The lists keep their order: generation 0's,
+// then 1's, then 2's are appended to the end of the permanent generation's (3.12's
+// gc_freeze_impl). gc.unfreeze(): moves them back, appending the permanent generation's list
+// to the end of the oldest generation's (gc_unfreeze_impl). gc.get_freeze_count(): how many
+// are frozen.
 void Freeze();
 void Unfreeze();
 Py_ssize_t GetFreezeCount();

@@ -34,7 +34,8 @@
 //
 //  0. Counts: generations[generation + 1].count += 1 (if there is one); the counts of
 //     `generation` and of every younger one become 0.
-//  1. Merge every younger generation into `generation`: that list, `young`, is the set.
+//  1. Merge every younger generation into `generation`, youngest first (generation 0's list,
+//     then 1's, each appended to the end of `generation`'s): that list, `young`, is the set.
 //     `old` is the next generation (young itself when collecting the oldest).
 //  2. UpdateRefs(young), SubtractRefs(young), MoveUnreachable(young, &unreachable)
 //     (together: deduce_unreachable). young holds the reachable objects again, doubly linked
@@ -206,7 +207,10 @@ void SubtractRefs(GcHead* containers);
 // list is the work queue -- an object found reachable after being moved to unreachable goes
 // back to the end of young, and the scan gets to it there.
 void MoveUnreachable(GcHead* young, GcHead* unreachable);
-// Untracks each tuple in `list` all of whose items are non-null and !MayBeTracked.
+// Untracks each tuple in `list` all of whose items are non-null and !MayBeTracked. One pass,
+// front to back, each tuple judged when the pass reaches it (3.12's untrack_tuples calling
+// _PyTuple_MaybeUntrack): a tuple whose item is a tuple still tracked at that moment -- one
+// later in the list -- stays tracked until a later collection looks at it again.
 void UntrackTuples(GcHead* list);
 // Clears kGcNextMaskUnreachable on every member of `unreachable`, and moves the objects
 // whose type has tp_del to `finalizers`, clearing their COLLECTING.
