@@ -65,18 +65,32 @@ void AwaitAnotherHolder(Interpreter& interp, ThreadState* self) {
   } while (state.last_holder.load(kRelaxed) == self);
 }
 
-// Detaches the calling thread, which must be running as `expected`.
-void DetachExpecting(ThreadState* expected, const char* who) {
-  if (Interpreter::Current() != expected || expected == nullptr) {
-    throw std::logic_error(std::string(who) + ": the calling thread is not attached as this " +
-                           "thread state");
+// Detaches the calling thread, which must be running as `expected` (any thread state at
+// all when `expected` is null), and says which one it was.
+ThreadState* DetachExpecting(ThreadState* expected, const char* who) {
+  ThreadState* const current = Interpreter::Current();
+  const bool matches = expected == nullptr ? current != nullptr : current == expected;
+  if (!matches) {
+    throw std::logic_error(std::string(who) + ": the calling thread is not attached" +
+                           (expected == nullptr ? "" : " as this thread state"));
   }
-  Interpreter::Swap(nullptr);
+  return Interpreter::Swap(nullptr);
+}
+
+// The way back into Python from a detached thread: first the GIL, then the thread state.
+void TakeAndAttach(Interpreter& interp, ThreadState* tstate) {
+  interp.TakeGil(tstate);
+  Interpreter::Swap(tstate);
 }
 
 }  // namespace
 
 // ---- Rule 4: the drop request and the eval breaker ---------------------------------------
+
+void Interpreter::SetGilDropRequest() {
+  gil_drop_request.Store(1);
+  eval_breaker.Store(1);  // the loop looks at the breaker only
+}
 
 void Interpreter::ComputeEvalBreaker() {
   // The only reason to break out of the fast path in this lab is a pending drop request.
@@ -84,14 +98,9 @@ void Interpreter::ComputeEvalBreaker() {
   eval_breaker.Store(reasons != 0 ? 1 : 0);
 }
 
-void Interpreter::SetGilDropRequest() {
-  gil_drop_request.Store(1);
-  eval_breaker.Store(1);
-}
-
 void Interpreter::ResetGilDropRequest() {
   gil_drop_request.Store(0);
-  ComputeEvalBreaker();
+  ComputeEvalBreaker();  // recomputed, not cleared: other reasons would survive
 }
 
 // ---- Rules 2, 3 and 5: take and drop ------------------------------------------------------
@@ -130,9 +139,8 @@ void Interpreter::DropGil(ThreadState* tstate) {
 void Interpreter::HandleEvalBreaker(ThreadState* tstate) {
   if (gil_drop_request.Load() != 0) {
     DetachExpecting(tstate, "HandleEvalBreaker");
-    DropGil(tstate);
-    TakeGil(tstate);
-    Swap(tstate);
+    DropGil(tstate);  // other threads may run now
+    TakeAndAttach(*this, tstate);
   }
   ComputeEvalBreaker();
 }
@@ -157,33 +165,28 @@ double Interpreter::GetSwitchInterval() const {
   return 1e-6 * static_cast<double>(gil.interval.load(kRelaxed));
 }
 
-// ---- Rules 7 and 8: blocking calls, thread start and exit ---------------------------------
-
-ThreadState* Interpreter::SaveThread() {
-  ThreadState* const mine = Swap(nullptr);
-  if (mine == nullptr) {
-    throw std::logic_error("SaveThread: the calling thread is not attached");
-  }
-  DropGil(mine);
-  return mine;
-}
-
-void Interpreter::RestoreThread(ThreadState* tstate) {
-  TakeGil(tstate);
-  Swap(tstate);
-}
+// ---- Rule 8: thread start and exit --------------------------------------------------------
 
 void Interpreter::AttachThread(ThreadState* tstate) {
   if (Current() != nullptr) {
     throw std::logic_error("AttachThread: the calling thread is already attached");
   }
-  TakeGil(tstate);
-  Swap(tstate);
+  TakeAndAttach(*this, tstate);
 }
 
 void Interpreter::DetachThread(ThreadState* tstate) {
   DetachExpecting(tstate, "DetachThread");
   DropGil(nullptr);  // the last release: no last_holder, no forced-switching wait
 }
+
+// ---- Rule 7: around a blocking call (Py_BEGIN/END_ALLOW_THREADS) --------------------------
+
+ThreadState* Interpreter::SaveThread() {
+  ThreadState* const detached = DetachExpecting(nullptr, "SaveThread");
+  DropGil(detached);
+  return detached;
+}
+
+void Interpreter::RestoreThread(ThreadState* tstate) { TakeAndAttach(*this, tstate); }
 
 }  // namespace gil
