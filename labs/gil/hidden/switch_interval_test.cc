@@ -27,6 +27,10 @@ TEST(SwitchInterval, DefaultIsFiveMilliseconds) {
   EXPECT_EQ(LABKIT_OBSERVE(interp.gil.interval.load()), 5000u);
 }
 
+// Rule 6, as Python/sysmodule.c (3.12) does it: (unsigned long)(1e6 * seconds) in, and
+// 1e-6 * microseconds out. That product is not always interval / 1e6 (100 us reads back as
+// 9.999999999999999e-05, in CPython too): gil.h and the handout say so, and this compares
+// exactly.
 TEST(SwitchInterval, StoredInWholeMicroseconds) {
   Interpreter interp;
   for (double seconds : {0.001, 0.0001, 0.5, 1.0, 2.5e-6, 0.0045, 1e-3 / 3}) {
@@ -42,6 +46,9 @@ TEST(SwitchInterval, StoredInWholeMicroseconds) {
   EXPECT_EQ(LABKIT_OBSERVE(interp.GetSwitchInterval()), 0.0);
 }
 
+// Rule 6: anything not > 0 is refused and changes nothing. NaN included: there the lab
+// differs from CPython 3.12, whose `interval <= 0.0` lets a NaN through (gil.h and the handout
+// say so).
 TEST(SwitchInterval, RejectsNonPositive) {
   Interpreter interp;
   interp.SetSwitchInterval(0.002);

@@ -39,10 +39,11 @@
 //    request is pending, it is answered (this thread just got the GIL): ResetGilDropRequest;
 //    otherwise ComputeEvalBreaker.
 //
-// 3. Drop (drop_gil). The GIL must be locked (otherwise std::logic_error). If `tstate` is not
-//    null, store it in last_holder. Under `mutex`: locked = false, gil.Signal() (wake one
-//    waiter). Then FORCED SWITCHING (rule 5) if tstate is not null and a drop request is
-//    pending.
+// 3. Drop (drop_gil). First, the GIL must be locked: otherwise std::logic_error, and nothing
+//    else happens (no last_holder change, no signal). If `tstate` is not null, store it in
+//    last_holder. Under `mutex`: locked = false, gil.Signal() (wake one waiter: one Signal
+//    per release). Then FORCED SWITCHING (rule 5) if tstate is not null and a drop request
+//    is pending.
 //
 // 4. Drop requests and the eval breaker. `gil_drop_request` says "a thread has waited a whole
 //    interval: holder, let go". The interpreter loop does not test it directly: it tests ONE
@@ -72,25 +73,30 @@
 //
 // 6. Switch interval (sys.setswitchinterval / getswitchinterval). SetSwitchInterval(seconds)
 //    throws std::invalid_argument("switch interval must be strictly positive") unless
-//    seconds > 0, and stores (unsigned long)(1e6 * seconds) microseconds (truncated, so
-//    1e-7 s stores 0, and rule 2 then waits 1 us). GetSwitchInterval returns 1e-6 *
-//    interval. A new interval is used from the next wait on: waiters read `interval` each
-//    time round their loop.
+//    seconds > 0 (so NaN is refused too: CPython 3.12's `interval <= 0.0` lets a NaN
+//    through; the lab does not), leaving the interval as it was; otherwise it stores
+//    (unsigned long)(1e6 * seconds) microseconds (truncated, so 2.5e-6 s stores 2 and 1e-7 s
+//    stores 0, and rule 2 then waits 1 us). GetSwitchInterval returns exactly
+//    1e-6 * interval, as CPython computes it: not interval / 1e6, which differs in the last
+//    bit for some values (CPython: setswitchinterval(0.0001), then getswitchinterval() is
+//    9.999999999999999e-05). A new interval is used from the next wait on: waiters read
+//    `interval` each time round their loop.
 //
 // 7. Releasing the GIL around blocking calls (Py_BEGIN_ALLOW_THREADS / Py_END_ALLOW_THREADS,
 //    i.e. PyEval_SaveThread / PyEval_RestoreThread). A thread about to block (read(),
 //    sleep(), a lock, a join) must let the others run:
 //      SaveThread:    tstate = Swap(nullptr) (null: std::logic_error, the thread was not
-//                     attached); DropGil(tstate); return tstate.
+//                     attached, and the GIL is left alone); DropGil(tstate); return tstate.
 //      RestoreThread: TakeGil(tstate); Swap(tstate).
 //    The thread may not touch Python objects in between. (AllowThreads below is the RAII
 //    form the interpreter loop uses.)
 //
 // 8. Thread start and exit. AttachThread(tstate): the calling thread must have no current
 //    thread state (otherwise std::logic_error); TakeGil(tstate), Swap(tstate).
-//    DetachThread(tstate): Swap(nullptr) must return tstate (otherwise std::logic_error);
-//    DropGil(nullptr): an exiting thread releases the GIL for the last time, so it neither
-//    records itself as last_holder nor waits for a forced switch (CPython's
+//    DetachThread(tstate): Swap(nullptr) must return tstate (otherwise std::logic_error, and
+//    the GIL is not released; whether a refused call leaves the thread detached is up to
+//    you); DropGil(nullptr): an exiting thread releases the GIL for the last time, so it
+//    neither records itself as last_holder nor waits for a forced switch (CPython's
 //    _PyEval_ReleaseLock(interp, NULL) at thread exit).
 //
 // THE GIVEN PIECES YOU MUST USE. Wait and signal ONLY through gil.TimedWait, gil.Signal,
