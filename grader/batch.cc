@@ -11,7 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <condition_variable>
+#include <cstring>
 #include <fstream>
 #include <mutex>
 #include <random>
@@ -134,10 +134,20 @@ void HashTree(const fs::path& dir, const std::string& prefix, std::string& diges
   }
 }
 
-std::string FirstLine(const std::string& text) {
-  std::string line = text.substr(0, text.find('\n'));
-  if (line.size() > 200) line = line.substr(0, 200) + "...";
-  return line;
+// The first line that says "error" (a compiler's "In function ..." lines
+// come first), or the first line.
+std::string FirstErrorLine(const std::string& text) {
+  std::istringstream lines(text);
+  std::string line, first;
+  while (std::getline(lines, line)) {
+    if (first.empty()) first = line;
+    if (line.find("error") != std::string::npos) {
+      first = line;
+      break;
+    }
+  }
+  if (first.size() > 200) first = first.substr(0, 200) + "...";
+  return first;
 }
 
 }  // namespace
@@ -203,8 +213,10 @@ SubmissionRecord MakeRecord(const ClassSubmission& submission, const std::string
     r.detail = result.intake_error;
   } else if (std::string rule = result.RejectedRule(); !rule.empty()) {
     r.detail = "the submission " + rule;
+  } else if (result.nothing_submitted) {
+    r.detail = "the upload holds none of the lab's files";
   } else if (const SuiteResult* failed = result.FirstBuildFailure()) {
-    r.detail = FirstLine(failed->build.errors);
+    r.detail = FirstErrorLine(failed->build.errors);
   } else if (result.tests_not_run > 0) {
     r.detail = fmt::format("{} tests not run: the time budget ran out", result.tests_not_run);
   }
@@ -544,6 +556,7 @@ int MergeBatches(const std::vector<fs::path>& shards, const fs::path& out_dir, s
 
 void WriteClassOutputs(const BatchInfo& info, std::vector<SubmissionRecord> records,
                        const fs::path& out_dir) {
+  fs::create_directories(out_dir);
   std::sort(records.begin(), records.end(),
             [](const SubmissionRecord& a, const SubmissionRecord& b) { return a.id < b.id; });
   WriteFileAtomically(out_dir / "gradebook.csv", GradebookCsv(info, records));

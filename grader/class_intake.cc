@@ -98,6 +98,8 @@ std::string UnpackClassZip(const fs::path& zip, const fs::path& dest,
       refused[path] = archive_entry_is_encrypted(entry) ? "an encrypted entry"
                       : type == AE_IFLNK                ? "a symbolic link"
                                                         : "a link or special file";
+      // Its folders still exist: the submission holding it is listed (and refused).
+      fs::create_directories((dest / path).parent_path(), ec);
       continue;
     }
     fs::create_directories((dest / path).parent_path(), ec);
@@ -325,9 +327,7 @@ ClassIntake ListClassSubmissions(const fs::path& input, const fs::path& scratch,
   if (std::string error = UnpackClassZip(input, scratch, options, refused); !error.empty()) {
     return {false, input.string() + ": " + error, "", {}};
   }
-  ClassIntake intake = ListFolder(ClassFolder(scratch), scratch, refused);
-  if (intake.ok && intake.kind == "folder") intake.kind = "zip";
-  return intake;
+  return ListFolder(ClassFolder(scratch), scratch, refused);
 }
 
 }  // namespace labkit::grader

@@ -259,8 +259,8 @@ std::string ClassReportHtml(const BatchInfo& info, const std::vector<SubmissionR
   h += "</table></details>\n";
 
   // Submissions that did not get to run their tests, by status.
-  for (const char* status : {"compile error", "link error", "rejected upload", "rejected code",
-                             "timed out"}) {
+  for (const char* status : {"compile error", "link error", "rejected upload", "missing files",
+                             "rejected code", "timed out"}) {
     std::vector<const SubmissionRecord*> list;
     for (const auto& r : records) {
       if (r.status == status) list.push_back(&r);

@@ -2,8 +2,8 @@
 //
 // gradebook.csv: one row per submission, sorted by id: `submission`, `score`
 // (of 100), one column per rubric item (its points, of the item's share of
-// 100), `status` (ok, compile error, rejected upload, rejected code, link
-// error, timed out). RFC 4180 quoting, UTF-8, "\r\n" line ends, as
+// 100), `status` (ok, compile error, rejected upload, missing files, rejected
+// code, link error, timed out). RFC 4180 quoting, UTF-8, "\r\n" line ends, as
 // spreadsheets, Canvas and Gradescope's score import read it; a field that a
 // spreadsheet would take for a formula is prefixed with an apostrophe.
 //

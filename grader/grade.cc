@@ -125,11 +125,12 @@ void RemoveStaleWorkDirs(const fs::path& work_root) {
 }  // namespace
 
 bool GradeResult::Compiled() const {
-  return intake_error.empty() && FirstBuildFailure() == nullptr;
+  return intake_error.empty() && !nothing_submitted && FirstBuildFailure() == nullptr;
 }
 
 GradeStatus GradeResult::Status() const {
   if (!intake_error.empty()) return GradeStatus::kRejectedUpload;
+  if (nothing_submitted) return GradeStatus::kMissingFiles;
   for (const auto& s : suites) {
     if (s.build.ok) continue;
     if (s.build.stage == kStageRules) return GradeStatus::kRejectedCode;
@@ -174,6 +175,8 @@ const char* StatusName(GradeStatus status) {
       return "ok";
     case GradeStatus::kRejectedUpload:
       return "rejected upload";
+    case GradeStatus::kMissingFiles:
+      return "missing files";
     case GradeStatus::kCompileError:
       return "compile error";
     case GradeStatus::kRejectedCode:
@@ -519,12 +522,13 @@ GradeResult Grader::GradeScratch(const WorkDir& work, GradeResult result) {
   }
   SealTree(scratch, work.group());
   std::vector<BuildResult> builds;
-  if (result.intake_error.empty()) builds = BuildSuites(work, scratch, deadline);
+  const bool build = result.intake_error.empty() && !result.nothing_submitted;
+  if (build) builds = BuildSuites(work, scratch, deadline);
   std::map<std::string, std::map<std::string, TestResultForScore>> for_score;
   for (size_t i = 0; i < lab_.suites.size(); ++i) {
     SuiteResult s;
     s.suite = &lab_.suites[i];
-    if (!result.intake_error.empty()) {
+    if (!build) {
       s.build.stage = "intake";
     } else if (i >= builds.size()) {
       s.build.stage = "budget";
@@ -590,6 +594,8 @@ GradeResult Grader::GradeUpload(const fs::path& upload) {
     }
     result.ignored = intake.ignored;
     result.missing = intake.missing;
+    // None of the lab's files: the skeleton alone would be graded, for 0.
+    result.nothing_submitted = intake.accepted.empty();
   }
   result = GradeScratch(work, std::move(result));
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

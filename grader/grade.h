@@ -51,6 +51,7 @@ struct ReferenceSuite {
 enum class GradeStatus {
   kOk,              // built and every test ran (whatever the score)
   kRejectedUpload,  // intake refused the upload: corrupt zip, links, ...
+  kMissingFiles,    // the upload holds none of the lab's files: nothing was built
   kCompileError,    // a file does not compile, or hit the compile limit
   kRejectedCode,    // broke an object rule: reserved symbols, interposition, ...
   kLinkError,       // compiles, but does not link with the tests
@@ -81,6 +82,7 @@ struct GradeResult {
   double seconds = 0;
   bool tampered = false;  // some test's records were forged (for the instructor)
   int tests_not_run = 0;  // left when the budget ran out
+  bool nothing_submitted = false;  // the upload held none of the lab's files
 
   bool Compiled() const;
   GradeStatus Status() const;

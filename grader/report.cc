@@ -122,6 +122,12 @@ std::string FilesSection(const GradeResult& r) {
   if (std::string rule = r.RejectedRule(); !rule.empty()) {
     out += "Code rejected: the submission " + rule + ". Nothing was run; the score is 0.\n";
   }
+  if (r.nothing_submitted) {
+    std::string files;
+    for (const auto& f : r.lab.student_files) files += (files.empty() ? "" : ", ") + f;
+    out += "Nothing to grade: the upload holds none of the lab's files (" + files +
+           "). Upload them (anywhere in a folder or a .zip); the score is 0.\n";
+  }
   for (const auto& note : r.notes) out += "Note: " + note + "\n";
   if (!r.accepted.empty()) {
     out += "Graded files:\n";
@@ -165,7 +171,8 @@ std::string BudgetNote(const GradeResult& r) {
 std::string SummaryText(const GradeResult& r) {
   std::string out = fmt::format("Score: {} / 100\n", Points(r.score.total));
   if (std::string note = BudgetNote(r); !note.empty()) out += note + "\n";
-  if (!r.Compiled() && r.intake_error.empty() && r.RejectedRule().empty()) {
+  if (!r.Compiled() && r.intake_error.empty() && r.RejectedRule().empty() &&
+      !r.nothing_submitted) {
     out += "The submission does not build, so no test could run. First errors:\n";
     out += BuildErrorsForStudent(r);
   }
@@ -191,7 +198,8 @@ std::string FormatReport(const GradeResult& r, const ReportOptions& options) {
   Painter paint(options.color);
   std::string out = paint.Bold(fmt::format("labkit: {} — {}", r.lab.id, r.lab.title)) + "\n";
   out += FilesSection(r);
-  if (!r.Compiled() && r.intake_error.empty() && r.RejectedRule().empty()) {
+  if (!r.Compiled() && r.intake_error.empty() && r.RejectedRule().empty() &&
+      !r.nothing_submitted) {
     out += paint.Fail("Build failed") + " — first errors:\n" +
            Indent(BuildErrorsForStudent(r), "  ", 8192);
   }
@@ -225,6 +233,8 @@ nlohmann::json GradescopeResults(const GradeResult& r) {
       output += "Not run: the upload was rejected.\n";
     } else if (!r.RejectedRule().empty()) {
       output += "Not run: the code was rejected (see above).\n";
+    } else if (r.nothing_submitted) {
+      output += "Not run: none of the lab's files were uploaded.\n";
     } else if (!r.Compiled()) {
       output += "Not run: the submission did not build.\n";
     }
@@ -262,6 +272,7 @@ std::string InstructorLog(const GradeResult& r) {
   }
   out += FilesSection(r);
   for (const auto& s : r.suites) {
+    if (r.nothing_submitted) break;
     out += fmt::format("\n-- suite {} ({}): build {}\n", s.suite->name,
                        IsHidden(s.suite) ? "hidden" : "visible",
                        s.build.ok ? "ok" : s.build.stage + " failed");
