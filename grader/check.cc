@@ -14,7 +14,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <fstream>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <random>
 #include <sstream>
 
@@ -112,107 +118,165 @@ BuggyVariant ParseBuggyPatch(const fs::path& patch, std::string_view text) {
   return variant;
 }
 
-bool RunSelfCheck(Grader& grader, std::ostream& out, bool color) {
+namespace {
+
+// The outcome of one check: its lines for the report, and whether it passed.
+struct CheckOutcome {
+  bool ok = true;
+  std::string text;
+};
+
+class Paint {
+ public:
+  explicit Paint(bool color) : color_(color) {}
+  std::string Good(const std::string& s) const {
+    return color_ ? fmt::format(fmt::fg(fmt::color::green), "{}", s) : s;
+  }
+  std::string Bad(const std::string& s) const {
+    return color_ ? fmt::format(fmt::fg(fmt::color::red), "{}", s) : s;
+  }
+
+ private:
+  bool color_;
+};
+
+CheckOutcome CheckReference(Grader& grader, const Paint& paint) {
+  GradeResult reference = grader.GradeTree(grader.options().solutions_dir);
+  if (reference.score.total >= 100 - 1e-6) {
+    return {true, fmt::format("{}  reference scores 100\n", paint.Good("OK    "))};
+  }
+  return {false, fmt::format("{}  reference scores {} (expected 100)\n{}", paint.Bad("FAIL  "),
+                             Points(reference.score.total), InstructorLog(reference))};
+}
+
+CheckOutcome CheckSkeleton(Grader& grader, const Paint& paint) {
+  const LabConfig& lab = grader.lab();
+  GradeResult skeleton = grader.GradeTree(grader.options().lab_dir);
+  if (!skeleton.Compiled()) {
+    const SuiteResult* failed = skeleton.FirstBuildFailure();
+    return {false, fmt::format("{}  the skeleton does not build:\n{}", paint.Bad("FAIL  "),
+                               failed ? failed->build.errors : "")};
+  }
+  if (skeleton.score.total > lab.skeleton_max_score + 1e-6) {
+    return {false,
+            fmt::format("{}  the skeleton scores {} (at most {} allowed by skeleton_max_score)\n",
+                        paint.Bad("FAIL  "), Points(skeleton.score.total),
+                        Points(lab.skeleton_max_score))};
+  }
+  return {true, fmt::format("{}  skeleton builds and scores {} (<= {})\n", paint.Good("OK    "),
+                            Points(skeleton.score.total), Points(lab.skeleton_max_score))};
+}
+
+CheckOutcome CheckVariant(Grader& grader, const fs::path& patch, const Paint& paint) {
   const LabConfig& lab = grader.lab();
   const GradeOptions& options = grader.options();
-  auto good = [&](const std::string& s) {
-    return color ? fmt::format(fmt::fg(fmt::color::green), "{}", s) : s;
-  };
-  auto bad = [&](const std::string& s) {
-    return color ? fmt::format(fmt::fg(fmt::color::red), "{}", s) : s;
-  };
-  bool ok = true;
+  BuggyVariant variant = ParseBuggyPatch(patch, ReadWholeFile(patch).value_or(""));
+  std::string name = patch.filename().string();
+  std::vector<std::string> problems;
+  for (const auto& item : variant.caught_by) {
+    bool known = std::any_of(lab.rubric.begin(), lab.rubric.end(),
+                             [&](const RubricItem& r) { return r.name == item; });
+    if (!known) problems.push_back(fmt::format("Caught-by names no rubric item: \"{}\"", item));
+  }
+  std::random_device random;
+  fs::path work = options.cache_dir / "work" /
+                  fmt::format("buggy-{}-{:08x}", getpid(), static_cast<unsigned>(random()));
+  fs::create_directories(work);
+  std::string patch_error = ApplyPatch(options.solutions_dir, patch, work / "tree");
+  std::string lost_in;
+  if (!patch_error.empty()) {
+    problems.push_back("patch -p1 failed: " + patch_error);
+  } else {
+    GradeResult graded = grader.GradeTree(work / "tree");
+    if (!graded.Compiled()) {
+      const SuiteResult* failed = graded.FirstBuildFailure();
+      problems.push_back("does not compile:\n" + (failed ? failed->build.errors : ""));
+    } else {
+      if (graded.score.total >= 100 - 1e-6) problems.push_back("loses no points");
+      for (const auto& item : graded.score.items) {
+        if (item.earned < item.possible - 1e-6) {
+          lost_in += (lost_in.empty() ? "" : ", ") + item.item->name;
+        }
+      }
+      for (const auto& item : variant.caught_by) {
+        const ItemScore* s = graded.score.Find(item);
+        if (s && s->earned >= s->possible - 1e-6) {
+          problems.push_back(fmt::format("loses no points in \"{}\"", item));
+        }
+      }
+      lost_in = fmt::format("score {}; lost points in: {}", Points(graded.score.total),
+                            lost_in.empty() ? "nothing" : lost_in);
+    }
+  }
+  std::error_code ec;
+  fs::remove_all(work, ec);
+  if (problems.empty()) {
+    return {true, fmt::format("{}  {}: {} ({})\n", paint.Good("CAUGHT"), name, variant.description,
+                              lost_in)};
+  }
+  std::string text = fmt::format("{}  {}: {}{}\n", paint.Bad("MISSED"), name, variant.description,
+                                 lost_in.empty() ? "" : " (" + lost_in + ")");
+  for (const auto& p : problems) text += "        - " + p + "\n";
+  return {false, text};
+}
+
+}  // namespace
+
+bool RunSelfCheck(Grader& grader, std::ostream& out, bool color, int jobs) {
+  const LabConfig& lab = grader.lab();
+  const Paint paint(color);
   out << fmt::format("Self-check of lab {} ({} rubric items, {} suites)\n", lab.id,
                      lab.rubric.size(), lab.suites.size());
   size_t total_tests = 0;
   for (const auto& [suite, ref] : grader.reference()) total_tests += ref.tests.size();
-  out << fmt::format("{}  rubric: each of the {} tests matches exactly one item\n", good("OK    "),
-                     total_tests);
+  out << fmt::format("{}  rubric: each of the {} tests matches exactly one item\n",
+                     paint.Good("OK    "), total_tests);
 
-  // 1. The reference scores 100.
-  GradeResult reference = grader.GradeTree(options.solutions_dir);
-  if (reference.score.total >= 100 - 1e-6) {
-    out << fmt::format("{}  reference scores 100\n", good("OK    "));
-  } else {
-    ok = false;
-    out << fmt::format("{}  reference scores {} (expected 100)\n{}", bad("FAIL  "),
-                       Points(reference.score.total), InstructorLog(reference));
-  }
-
-  // 2. The skeleton compiles and scores at most skeleton_max_score.
-  GradeResult skeleton = grader.GradeTree(options.lab_dir);
-  if (!skeleton.Compiled()) {
-    ok = false;
-    const SuiteResult* failed = skeleton.FirstBuildFailure();
-    out << fmt::format("{}  the skeleton does not build:\n{}", bad("FAIL  "),
-                       failed ? failed->build.errors : "");
-  } else if (skeleton.score.total > lab.skeleton_max_score + 1e-6) {
-    ok = false;
-    out << fmt::format("{}  the skeleton scores {} (at most {} allowed by skeleton_max_score)\n",
-                       bad("FAIL  "), Points(skeleton.score.total), Points(lab.skeleton_max_score));
-  } else {
-    out << fmt::format("{}  skeleton builds and scores {} (<= {})\n", good("OK    "),
-                       Points(skeleton.score.total), Points(lab.skeleton_max_score));
-  }
-
-  // 3. Every buggy variant loses points where it says.
+  // The checks: the reference scores 100, the skeleton builds and scores (next to)
+  // nothing, every buggy variant loses points where it says. Graded `jobs` at a time,
+  // reported in this order as they finish.
+  std::vector<std::function<CheckOutcome()>> checks = {
+      [&] { return CheckReference(grader, paint); },
+      [&] { return CheckSkeleton(grader, paint); },
+  };
   std::vector<fs::path> patches;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(options.lab_dir / "buggy", ec)) {
+  for (const auto& entry : fs::directory_iterator(grader.options().lab_dir / "buggy", ec)) {
     if (entry.path().extension() == ".patch") patches.push_back(entry.path());
   }
   std::sort(patches.begin(), patches.end());
-  if (patches.empty()) out << "note    no known-buggy variants (labs/<id>/buggy/*.patch)\n";
-  for (const auto& patch : patches) {
-    BuggyVariant variant = ParseBuggyPatch(patch, ReadWholeFile(patch).value_or(""));
-    std::string name = patch.filename().string();
-    std::vector<std::string> problems;
-    for (const auto& item : variant.caught_by) {
-      bool known = std::any_of(lab.rubric.begin(), lab.rubric.end(),
-                               [&](const RubricItem& r) { return r.name == item; });
-      if (!known) problems.push_back(fmt::format("Caught-by names no rubric item: \"{}\"", item));
-    }
-    std::random_device random;
-    fs::path work = options.cache_dir / "work" /
-                    fmt::format("buggy-{}-{:08x}", getpid(), static_cast<unsigned>(random()));
-    fs::create_directories(work);
-    std::string patch_error = ApplyPatch(options.solutions_dir, patch, work / "tree");
-    std::string lost_in;
-    if (!patch_error.empty()) {
-      problems.push_back("patch -p1 failed: " + patch_error);
-    } else {
-      GradeResult graded = grader.GradeTree(work / "tree");
-      if (!graded.Compiled()) {
-        const SuiteResult* failed = graded.FirstBuildFailure();
-        problems.push_back("does not compile:\n" + (failed ? failed->build.errors : ""));
-      } else {
-        if (graded.score.total >= 100 - 1e-6) problems.push_back("loses no points");
-        for (const auto& item : graded.score.items) {
-          if (item.earned < item.possible - 1e-6) {
-            lost_in += (lost_in.empty() ? "" : ", ") + item.item->name;
-          }
-        }
-        for (const auto& item : variant.caught_by) {
-          const ItemScore* s = graded.score.Find(item);
-          if (s && s->earned >= s->possible - 1e-6) {
-            problems.push_back(fmt::format("loses no points in \"{}\"", item));
-          }
-        }
-        lost_in = fmt::format("score {}; lost points in: {}", Points(graded.score.total),
-                              lost_in.empty() ? "nothing" : lost_in);
-      }
-    }
-    fs::remove_all(work, ec);
-    if (problems.empty()) {
-      out << fmt::format("{}  {}: {} ({})\n", good("CAUGHT"), name, variant.description, lost_in);
-    } else {
-      ok = false;
-      out << fmt::format("{}  {}: {}{}\n", bad("MISSED"), name, variant.description,
-                         lost_in.empty() ? "" : " (" + lost_in + ")");
-      for (const auto& p : problems) out << "        - " << p << "\n";
-    }
+  for (const fs::path& patch : patches) {
+    checks.push_back([&, patch] { return CheckVariant(grader, patch, paint); });
   }
-  out << (ok ? good("Self-check passed.") : bad("Self-check FAILED.")) << "\n";
+  std::vector<std::optional<CheckOutcome>> outcomes(checks.size());
+  std::mutex mutex;
+  std::condition_variable finished;
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < checks.size(); i = next++) {
+      CheckOutcome outcome;
+      try {
+        outcome = checks[i]();
+      } catch (const std::exception& e) {
+        outcome = {false, fmt::format("{}  {}\n", paint.Bad("FAIL  "), e.what())};
+      }
+      std::lock_guard<std::mutex> lock(mutex);
+      outcomes[i] = std::move(outcome);
+      finished.notify_all();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 0; t < std::max(1, std::min<int>(jobs, checks.size())); ++t) pool.emplace_back(worker);
+  bool ok = true;
+  for (size_t i = 0; i < checks.size(); ++i) {
+    std::unique_lock<std::mutex> lock(mutex);
+    finished.wait(lock, [&] { return outcomes[i].has_value(); });
+    ok = ok && outcomes[i]->ok;
+    out << outcomes[i]->text << std::flush;
+    if (i == 1 && patches.empty()) out << "note    no known-buggy variants (labs/<id>/buggy/*.patch)\n";
+  }
+  for (auto& t : pool) t.join();
+  out << (ok ? paint.Good("Self-check passed.") : paint.Bad("Self-check FAILED.")) << "\n";
   return ok;
 }
 

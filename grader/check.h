@@ -28,7 +28,10 @@ struct BuggyVariant {
 
 BuggyVariant ParseBuggyPatch(const std::filesystem::path& patch, std::string_view text);
 
-// Runs every check, printing one line per check to `out`. Returns true if all pass.
-bool RunSelfCheck(Grader& grader, std::ostream& out, bool color);
+// Runs every check, printing one line per check to `out`, in order; grades
+// `jobs` trees at a time (make the Grader run each tree's tests one at a time,
+// GradeOptions::jobs = 1, so that the machine is not oversubscribed). Returns
+// true if all pass.
+bool RunSelfCheck(Grader& grader, std::ostream& out, bool color, int jobs = 1);
 
 }  // namespace labkit::grader

@@ -191,6 +191,7 @@ const char* StatusName(GradeStatus status) {
 
 Grader::Grader(GradeOptions options) : options_(std::move(options)) {
   lab_ = LoadLabConfig(options_.lab_dir);
+  if (options_.budget_seconds > 0) lab_.budget_seconds = options_.budget_seconds;
   if (options_.jobs < 1) options_.jobs = 1;
   if (geteuid() == 0) {
     if (std::string problem = CheckSandboxIdsAreFree(); !problem.empty()) throw GraderFault(problem);

@@ -37,6 +37,8 @@ struct GradeOptions {
   // submission's work directory belongs to its grade group (shared_dirs.h).
   std::filesystem::path cache_dir;
   int jobs = 1;  // tests of one submission run at once
+  // Overrides lab.json's budget_seconds when > 0 (the whole grade's time).
+  double budget_seconds = 0;
 };
 
 // The reference's view of one suite: its tests, each test's digest and how

@@ -312,8 +312,11 @@ int main(int argc, char** argv) {
         std::cerr << "labkit-grader check: " << e.what() << "\n";
         return 2;
       }
+      // Trees side by side, each one's tests one at a time.
+      const int jobs = options.jobs;
+      options.jobs = 1;
       Grader grader(options);
-      return RunSelfCheck(grader, std::cout, UseColor(check_options.color)) ? 0 : 1;
+      return RunSelfCheck(grader, std::cout, UseColor(check_options.color), jobs) ? 0 : 1;
     }
   } catch (const LabConfigError& e) {
     std::cerr << "labkit-grader: the lab's configuration is wrong: " << e.what()

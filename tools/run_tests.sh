@@ -4,13 +4,21 @@
 #   1. every target builds with the skeletons (skeletons compile; the grader builds);
 #   2. every test passes against the reference solutions under AddressSanitizer +
 #      UBSan (tests tagged "tsan" under ThreadSanitizer instead): the grader's own
-#      tests and each lab's public and hidden tests;
+#      tests (attack submissions in both sandbox modes included) and each lab's
+#      public and hidden tests;
 #   3. `./labkit check` for every lab: reference 100, skeleton 0, buggy variants caught;
-#   4. the bundled example submissions grade as their expected.txt says;
-#   5. a student repository made by `./labkit export` grades public tests on its own.
+#   4. the bundled example submissions grade as their expected.txt says (graded per
+#      lab with `./labkit batch`), and the README's own grade command works;
+#   5. the command line: every command's help, grade's exit statuses;
+#   6. the Gradescope bundle in a simulated /autograder, in the fallback sandbox mode;
+#   7. a class end to end: kill -9 and --resume, the report in headless Chromium,
+#      shards on a one-node Slurm cluster;
+#   8. a student repository made by `./labkit export` grades public tests on its own,
+#      and its README names only what is there.
 #
 # It ends with "N passed, N failed", counting GoogleTest cases from Bazel's test
-# logs plus one per check and per example, and exits non-zero if anything failed.
+# logs plus one per check, example and end-to-end check, and exits non-zero if
+# anything failed.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,6 +33,19 @@ if [[ -t 1 ]]; then
 else
   step() { printf '\n=== %s\n' "$*"; }
 fi
+
+# Adds the "PASS name" / "FAIL name: why" lines of an end-to-end script's
+# output (on stdin, echoed) to the totals.
+record_lines() {
+  local line
+  while IFS= read -r line; do
+    printf '%s\n' "$line"
+    case "$line" in
+      "PASS "*) record 0 "${line#PASS }" ;;
+      "FAIL "*) record 1 "${line#FAIL }" ;;
+    esac
+  done
+}
 
 record() {  # record <ok:0|1> <name>
   if [[ "$1" == 0 ]]; then
@@ -96,19 +117,43 @@ for lab_json in labs/*/lab.json; do
   record $? "./labkit check $lab"
 done
 
-for expected in examples/*/*/expected.txt; do
-  [[ -f "$expected" ]] || continue
-  dir="$(dirname "$expected")"
-  lab="$(basename "$(dirname "$dir")")"
-  step "./labkit grade $lab $dir"
-  results="$(mktemp)"
-  ./labkit grade "$lab" "$dir" --results "$results" --color never
+# The examples, one batch per lab: each results.json against its expected.txt.
+for lab_json in labs/*/lab.json; do
+  lab="$(basename "$(dirname "$lab_json")")"
+  [[ -d "examples/$lab" ]] || continue
+  step "./labkit batch $lab examples/$lab (the bundled examples)"
+  out="$(mktemp -d)"
+  ./labkit batch "$lab" "examples/$lab" --out "$out/grades" --progress lines
   status=$?
-  python3 tools/check_example.py "$results" "$expected"
-  check=$?
-  rm -f "$results"
-  record $((status | check)) "example $dir"
+  for expected in examples/"$lab"/*/expected.txt; do
+    example="$(basename "$(dirname "$expected")")"
+    if [[ $status -eq 0 ]]; then
+      python3 tools/check_example.py "$out/grades/$example/results.json" "$expected"
+      record $? "example examples/$lab/$example"
+    else
+      record 1 "example examples/$lab/$example (batch exited $status)"
+    fi
+  done
+  rm -rf "$out"
 done
+
+step "The README's main command: ./labkit grade frames examples/frames/partial"
+results="$(mktemp)"
+./labkit grade frames examples/frames/partial --results "$results" --color never >/dev/null
+status=$?
+python3 tools/check_example.py "$results" examples/frames/partial/expected.txt
+record $((status | $?)) "README: ./labkit grade frames examples/frames/partial"
+rm -f "$results"
+
+step "The command line: every command's help, grade's exit statuses"
+record_lines < <(grader/tests/e2e/labkit_cli_test.sh 2>&1)
+
+step "The Gradescope bundle in a simulated /autograder, fallback sandbox mode"
+grader/tests/gradescope/simulate.sh
+record $? "Gradescope bundle (fallback mode): setup.sh, run_autograder, an attack reads nothing"
+
+step "A class end to end: kill -9 and --resume, report.html in Chromium, Slurm shards"
+record_lines < <(python3 grader/tests/e2e/class_e2e.py 2>&1)
 
 # A student's repository: exported without solutions or hidden tests, built from
 # the student's own files, graded on the public tests only (and saying so).
@@ -124,6 +169,8 @@ if [[ -d examples/frames/complete ]]; then
     (cd "$student_root/repo" && ./labkit grade frames labs/frames --results "$results" --color never) &&
     python3 tools/check_example.py "$results" "$expected"
   record $? "student repository (export + grade)"
+  python3 grader/tests/e2e/check_student_repo.py "$student_root/repo"
+  record $? "student repository: its README names only what is there, instructor commands refused"
   (cd "$student_root/repo" 2>/dev/null && bazel shutdown >/dev/null 2>&1)
   rm -rf "$student_root" "$results" "$expected"
 fi

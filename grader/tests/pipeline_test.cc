@@ -253,6 +253,21 @@ TEST_F(Pipeline, HiddenFailuresAreHonestAndLeakNothing) {
   EXPECT_NE(json.find("Think about large n"), std::string::npos);  // the hint is shown
 }
 
+TEST_F(Pipeline, ASubmissionThatHangsEverywhereStopsAtTheBudget) {
+  GradeOptions options = testing::ToyLabOptions(*cache_dir_);
+  options.budget_seconds = 5;  // the toy lab's tests take 2 s each to time out
+  Grader grader(options);
+  fs::path upload = *cache_dir_ / "uploads" / "infinite_loop-budget";
+  fs::create_directories(upload);
+  fs::copy(testing::Submission("infinite_loop"), upload, fs::copy_options::recursive);
+  GradeResult r = grader.GradeUpload(upload);
+  EXPECT_EQ(r.Status(), GradeStatus::kOutOfTime) << InstructorLog(r);
+  EXPECT_GT(r.tests_not_run, 0);
+  EXPECT_LT(r.seconds, 5 + 2 * 4 + 5);  // the budget, one more test per suite, slack
+  EXPECT_NE(FormatReport(r, {}).find("ran out of its time budget (5 s"), std::string::npos);
+  EXPECT_EQ(GradescopeResults(r)["extra_data"]["status"], "timed out");
+}
+
 TEST_F(Pipeline, SelfCheckPassesAndCatchesTheBuggyVariant) {
   std::ostringstream out;
   EXPECT_TRUE(RunSelfCheck(*grader_, out, false)) << out.str();
