@@ -38,9 +38,12 @@ std::string Now() {
 }
 
 std::string Minutes(double seconds) {
-  if (seconds < 60) return fmt::format("{:.0f}s", seconds);
-  if (seconds < 3600) return fmt::format("{}m{:02.0f}s", static_cast<int>(seconds) / 60,
-                                         std::fmod(seconds, 60.0));
+  if (seconds < 60) {
+    return fmt::format("{:.0f}s", seconds);
+  }
+  if (seconds < 3600) {
+    return fmt::format("{}m{:02.0f}s", static_cast<int>(seconds) / 60, std::fmod(seconds, 60.0));
+  }
   return fmt::format("{}h{:02}m", static_cast<int>(seconds) / 3600,
                      (static_cast<int>(seconds) / 60) % 60);
 }
@@ -48,7 +51,9 @@ std::string Minutes(double seconds) {
 // Appends one line to DIR/journal.log and flushes it to disk.
 void Journal(const fs::path& out_dir, const std::string& line) {
   int fd = open((out_dir / "journal.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) return;
+  if (fd < 0) {
+    return;
+  }
   std::string text = Now() + " " + line + "\n";
   ssize_t ignored = write(fd, text.data(), text.size());
   (void)ignored;
@@ -67,15 +72,17 @@ class Progress {
     std::lock_guard<std::mutex> lock(mutex_);
     ++done_;
     ++graded_now_;
-    if (record.status != "ok") ++failures_;
+    if (record.status != "ok") {
+      ++failures_;
+    }
     double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
     double eta = elapsed / graded_now_ * (total_ - done_);
     if (live_) {
       const int width = 30;
       int filled = total_ > 0 ? width * done_ / total_ : width;
       log_ << fmt::format("\r\x1b[K[{}{}] {}/{}  failures {}  ETA {}  {} {:.1f}",
-                          std::string(filled, '#'), std::string(width - filled, '.'), done_,
-                          total_, failures_, Minutes(eta), record.id, record.score)
+                          std::string(filled, '#'), std::string(width - filled, '.'), done_, total_,
+                          failures_, Minutes(eta), record.id, record.score)
            << std::flush;
     } else {
       log_ << fmt::format("[{}/{}] {}: {} {} ({:.1f} s){}\n", done_, total_, record.id,
@@ -85,7 +92,9 @@ class Progress {
   }
 
   void Finish() {
-    if (live_) log_ << "\n";
+    if (live_) {
+      log_ << "\n";
+    }
     log_ << std::flush;
   }
 
@@ -101,7 +110,9 @@ class Progress {
 
 std::optional<SubmissionRecord> ReadRecord(const fs::path& file) {
   std::optional<std::string> text = ReadWholeFile(file);
-  if (!text) return std::nullopt;
+  if (!text) {
+    return std::nullopt;
+  }
   try {
     return RecordFromJson(nlohmann::json::parse(*text));
   } catch (const std::exception&) {
@@ -118,9 +129,14 @@ void HashTree(const fs::path& dir, const std::string& prefix, std::string& diges
   std::sort(names.begin(), names.end());
   for (const std::string& name : names) {
     fs::path path = dir / name;
-    std::string relative = prefix.empty() ? name : prefix + "/" + name;
+    std::string relative = prefix.empty() ? name : prefix + "/";
+    if (!prefix.empty()) {
+      relative += name;
+    }
     struct stat st;
-    if (lstat(path.c_str(), &st) != 0) continue;
+    if (lstat(path.c_str(), &st) != 0) {
+      continue;
+    }
     if (S_ISLNK(st.st_mode)) {
       digest_input += "link " + relative + " -> " + fs::read_symlink(path, ec).string() + "\n";
     } else if (S_ISDIR(st.st_mode)) {
@@ -140,13 +156,17 @@ std::string FirstErrorLine(const std::string& text) {
   std::istringstream lines(text);
   std::string line, first;
   while (std::getline(lines, line)) {
-    if (first.empty()) first = line;
+    if (first.empty()) {
+      first = line;
+    }
     if (line.find("error") != std::string::npos) {
       first = line;
       break;
     }
   }
-  if (first.size() > 200) first = first.substr(0, 200) + "...";
+  if (first.size() > 200) {
+    first = first.substr(0, 200) + "...";
+  }
   return first;
 }
 
@@ -157,7 +177,9 @@ std::string FirstErrorLine(const std::string& text) {
 
 nlohmann::json RecordToJson(const SubmissionRecord& r) {
   nlohmann::json items = nlohmann::json::array();
-  for (const auto& [name, points] : r.items) items.push_back({{"item", name}, {"points", points}});
+  for (const auto& [name, points] : r.items) {
+    items.push_back({{"item", name}, {"points", points}});
+  }
   nlohmann::json tests = nlohmann::json::array();
   for (const TestRecord& t : r.tests) {
     tests.push_back({{"suite", t.suite},
@@ -168,10 +190,18 @@ nlohmann::json RecordToJson(const SubmissionRecord& r) {
                      {"seconds", std::round(t.seconds * 1000) / 1000},
                      {"reason", t.reason}});
   }
-  return {{"id", r.id},         {"dir", r.dir_name},         {"name", r.name},
-          {"email", r.email},   {"upload_hash", r.upload_hash}, {"grader_key", r.grader_key},
-          {"score", r.score},   {"status", r.status},        {"detail", r.detail},
-          {"items", items},     {"tests", tests},            {"seconds", r.seconds}};
+  return {{"id", r.id},
+          {"dir", r.dir_name},
+          {"name", r.name},
+          {"email", r.email},
+          {"upload_hash", r.upload_hash},
+          {"grader_key", r.grader_key},
+          {"score", r.score},
+          {"status", r.status},
+          {"detail", r.detail},
+          {"items", items},
+          {"tests", tests},
+          {"seconds", r.seconds}};
 }
 
 SubmissionRecord RecordFromJson(const nlohmann::json& j) {
@@ -245,7 +275,9 @@ SubmissionRecord MakeRecord(const ClassSubmission& submission, const std::string
 
 nlohmann::json InfoToJson(const BatchInfo& info) {
   nlohmann::json items = nlohmann::json::array();
-  for (const auto& [name, points] : info.items) items.push_back({{"item", name}, {"points", points}});
+  for (const auto& [name, points] : info.items) {
+    items.push_back({{"item", name}, {"points", points}});
+  }
   return {{"lab", info.lab_id},
           {"title", info.lab_title},
           {"grader_key", info.grader_key},
@@ -279,9 +311,15 @@ int ShardOf(const std::string& id, int count) {
 
 std::string UploadHash(const fs::path& upload) {
   struct stat st;
-  if (lstat(upload.c_str(), &st) != 0) return Sha256Hex("missing");
-  if (S_ISREG(st.st_mode)) return Sha256Hex("file " + Sha256OfFile(upload));
-  if (!S_ISDIR(st.st_mode)) return Sha256Hex("other");
+  if (lstat(upload.c_str(), &st) != 0) {
+    return Sha256Hex("missing");
+  }
+  if (S_ISREG(st.st_mode)) {
+    return Sha256Hex("file " + Sha256OfFile(upload));
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    return Sha256Hex("other");
+  }
   std::string input;
   HashTree(upload, "", input);
   return Sha256Hex(input);
@@ -291,7 +329,9 @@ void WriteFileAtomically(const fs::path& path, const std::string& text) {
   fs::path tmp = path;
   tmp += fmt::format(".tmp{}-{:08x}", getpid(), std::random_device{}());
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw GraderFault("cannot write " + tmp.string() + ": " + std::strerror(errno));
+  if (fd < 0) {
+    throw GraderFault("cannot write " + tmp.string() + ": " + std::strerror(errno));
+  }
   size_t written = 0;
   while (written < text.size()) {
     ssize_t n = write(fd, text.data() + written, text.size() - written);
@@ -383,13 +423,13 @@ int RunBatch(Grader& grader, const BatchOptions& options, std::ostream& log) {
   const int class_size = static_cast<int>(intake.submissions.size());
   if (options.resume && fs::exists(out / "batch.json", ec)) {
     try {
-      BatchInfo previous = InfoFromJson(
-          nlohmann::json::parse(ReadWholeFile(out / "batch.json").value_or("{}")));
+      BatchInfo previous =
+          InfoFromJson(nlohmann::json::parse(ReadWholeFile(out / "batch.json").value_or("{}")));
       if (previous.lab_id != grader.lab().id || previous.shard_index != options.shard_index ||
           previous.shard_count != options.shard_count) {
         log << "labkit-grader batch: " << out.string() << " holds a batch of lab "
-            << previous.lab_id << " (shard " << previous.shard_index << "/"
-            << previous.shard_count << "): --resume must grade the same lab and shard\n";
+            << previous.lab_id << " (shard " << previous.shard_index << "/" << previous.shard_count
+            << "): --resume must grade the same lab and shard\n";
         return 1;
       }
     } catch (const std::exception&) {
@@ -402,7 +442,9 @@ int RunBatch(Grader& grader, const BatchOptions& options, std::ostream& log) {
   std::vector<Job> jobs;
   std::vector<SubmissionRecord> records;
   for (ClassSubmission& s : intake.submissions) {
-    if (ShardOf(s.id, options.shard_count) != options.shard_index) continue;
+    if (ShardOf(s.id, options.shard_count) != options.shard_index) {
+      continue;
+    }
     std::string hash = UploadHash(s.path);
     if (options.resume) {
       std::optional<SubmissionRecord> done = ReadRecord(out / s.dir_name / "record.json");
@@ -415,13 +457,13 @@ int RunBatch(Grader& grader, const BatchOptions& options, std::ostream& log) {
     jobs.push_back({std::move(s), std::move(hash)});
   }
   const int total = static_cast<int>(records.size() + jobs.size());
-  log << fmt::format("labkit-grader batch: {} — {} submission{} ({}{}), {} to grade, {} at once\n",
-                     grader.lab().id, total, total == 1 ? "" : "s", intake.kind,
-                     options.shard_count > 1
-                         ? fmt::format(", shard {}/{} of {}", options.shard_index,
-                                       options.shard_count, class_size)
-                         : "",
-                     jobs.size(), std::max(1, std::min<int>(options.jobs, jobs.size())));
+  log << fmt::format(
+      "labkit-grader batch: {} — {} submission{} ({}{}), {} to grade, {} at once\n",
+      grader.lab().id, total, total == 1 ? "" : "s", intake.kind,
+      options.shard_count > 1
+          ? fmt::format(", shard {}/{} of {}", options.shard_index, options.shard_count, class_size)
+          : "",
+      jobs.size(), std::max(1, std::min(options.jobs, static_cast<int>(jobs.size()))));
   Journal(out, fmt::format("{} {} submissions, {} to grade", options.resume ? "resume" : "start",
                            total, jobs.size()));
 
@@ -440,14 +482,15 @@ int RunBatch(Grader& grader, const BatchOptions& options, std::ostream& log) {
         } else {
           result = grader.GradeUpload(job.submission.path);
         }
-        SubmissionRecord record = MakeRecord(job.submission, job.upload_hash, info.grader_key, result);
+        SubmissionRecord record =
+            MakeRecord(job.submission, job.upload_hash, info.grader_key, result);
         fs::path dir = out / job.submission.dir_name;
         fs::create_directories(dir);
         WriteFileAtomically(dir / "results.json", GradescopeResults(result).dump(2) + "\n");
         WriteFileAtomically(dir / "instructor.log", InstructorLog(result));
         WriteFileAtomically(dir / "record.json", RecordToJson(record).dump(2) + "\n");
-        Journal(out, fmt::format("graded {} score {:.2f} {}", record.id, record.score,
-                                 record.status));
+        Journal(out,
+                fmt::format("graded {} score {:.2f} {}", record.id, record.score, record.status));
         progress.Done(record);
         std::lock_guard<std::mutex> lock(records_mutex);
         records.push_back(std::move(record));
@@ -455,14 +498,21 @@ int RunBatch(Grader& grader, const BatchOptions& options, std::ostream& log) {
         // A fault of the grader or the lab, not of a submission: stop, keep
         // what is committed, and say so (a --resume continues from here).
         std::lock_guard<std::mutex> lock(records_mutex);
-        if (!fault.exchange(true)) fault_message = e.what();
+        if (!fault.exchange(true)) {
+          fault_message = e.what();
+        }
       }
     }
   };
   const int threads = std::max(1, std::min<int>(options.jobs, static_cast<int>(jobs.size())));
   std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
-  for (auto& t : pool) t.join();
+  pool.reserve(threads);
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back(worker);
+  }
+  for (auto& t : pool) {
+    t.join();
+  }
   progress.Finish();
   if (fault) {
     Journal(out, "stopped: " + fault_message);
@@ -515,9 +565,13 @@ int MergeBatches(const std::vector<fs::path>& shards, const fs::path& out_dir, s
       return 1;
     }
     for (const auto& entry : fs::directory_iterator(shard, ec)) {
-      if (!entry.is_directory()) continue;
+      if (!entry.is_directory()) {
+        continue;
+      }
       std::optional<SubmissionRecord> record = ReadRecord(entry.path() / "record.json");
-      if (!record) continue;
+      if (!record) {
+        continue;
+      }
       if (!ids.insert(record->id).second) {
         log << "labkit-grader merge: submission " << record->id << " is in two shards\n";
         return 1;
@@ -536,7 +590,9 @@ int MergeBatches(const std::vector<fs::path>& shards, const fs::path& out_dir, s
   }
   std::vector<int> missing;
   for (int k = 0; k < merged->shard_count; ++k) {
-    if (!seen_shards.count(k)) missing.push_back(k);
+    if (!seen_shards.count(k)) {
+      missing.push_back(k);
+    }
   }
   merged->shard_index = 0;
   merged->shard_count = 1;
@@ -547,7 +603,9 @@ int MergeBatches(const std::vector<fs::path>& shards, const fs::path& out_dir, s
                      out_dir.string());
   if (!missing.empty()) {
     std::string list;
-    for (int k : missing) list += (list.empty() ? "" : ", ") + std::to_string(k);
+    for (int k : missing) {
+      list += (list.empty() ? "" : ", ") + std::to_string(k);
+    }
     log << "labkit-grader merge: shards missing: " << list << " (the gradebook lacks them)\n";
     return 1;
   }

@@ -38,8 +38,8 @@ struct BatchOptions {
   std::filesystem::path out_dir;  // DIR
   int jobs = 1;                   // submissions graded at once
   bool resume = false;
-  int shard_index = 0;  // K of --shard K/N
-  int shard_count = 1;  // N
+  int shard_index = 0;         // K of --shard K/N
+  int shard_count = 1;         // N
   bool live_progress = false;  // a live bar on a terminal; plain lines otherwise
 };
 

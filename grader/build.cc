@@ -40,7 +40,9 @@ namespace {
 const char* const kInstrumentationCalls[] = {"__asan_handle_no_return"};
 
 std::string InSandbox(const char* root, const std::string& relative) {
-  if (relative.empty() || relative == ".") return root;
+  if (relative.empty() || relative == ".") {
+    return root;
+  }
   return std::string(root) + "/" + relative;
 }
 
@@ -97,7 +99,7 @@ std::string CompileLimitMessage(const std::string& tool, const RunResult& result
 
 // Runs one compiler/linker command; returns whether it succeeded. On a
 // limit, `limit_message` says which.
-bool RunTool(SandboxSpec spec, const std::string& tool, std::string& log,
+bool RunTool(const SandboxSpec& spec, const std::string& tool, std::string& log,
              std::string& limit_message) {
   RunResult result = RunSandboxed(spec);
   if (result.outcome == Outcome::kSetupFailed) {
@@ -106,7 +108,9 @@ bool RunTool(SandboxSpec spec, const std::string& tool, std::string& log,
   }
   log += result.stderr_data;
   log += result.stdout_data;
-  if (result.ExitedCleanly()) return true;
+  if (result.ExitedCleanly()) {
+    return true;
+  }
   if (result.outcome != Outcome::kExited && result.outcome != Outcome::kSignaled) {
     limit_message = CompileLimitMessage(tool, result, spec.limits);
     log += "\n" + limit_message;
@@ -147,7 +151,9 @@ void CheckObjectRules(const StagedKit& kit, const BuildOptions& options,
                       CompiledObjects& compiled) {
   const ReservedNames& reserved = RuntimeReservedNames(kit.manifest.compiler);
   std::set<std::string> interface = reserved.sanitizer_interface;
-  for (const char* call : kInstrumentationCalls) interface.erase(call);
+  for (const char* call : kInstrumentationCalls) {
+    interface.erase(call);
+  }
   ObjectRules rules;
   rules.namespaces = options.namespaces;
   rules.allowed_symbols = options.allowed_symbols;
@@ -162,8 +168,8 @@ void CheckObjectRules(const StagedKit& kit, const BuildOptions& options,
     compiled.stage = kStageRules;
     compiled.rule = v.rule;
     compiled.errors = fmt::format("{}: {}\n", v.file.empty() ? "a student file" : v.file, v.rule);
-    compiled.log += "rejected by the object rules: " + compiled.errors + "evidence: " +
-                    v.evidence + "\n";
+    compiled.log +=
+        "rejected by the object rules: " + compiled.errors + "evidence: " + v.evidence + "\n";
   };
   auto inspect_failed = [&](const std::string& error) {
     compiled.ok = false;
@@ -177,7 +183,9 @@ void CheckObjectRules(const StagedKit& kit, const BuildOptions& options,
   std::vector<std::string> nm = {"/usr/bin/nm", "-A"};
   nm.insert(nm.end(), objects.begin(), objects.end());
   std::optional<std::string> symbols = InspectObjects(nm, compiled, options, error);
-  if (!symbols) return inspect_failed(error);
+  if (!symbols) {
+    return inspect_failed(error);
+  }
   std::optional<RuleViolation> violation;
   try {
     violation = CheckSymbols(*symbols, rules);
@@ -185,15 +193,23 @@ void CheckObjectRules(const StagedKit& kit, const BuildOptions& options,
     throw GraderFault(std::string("a symbol pattern in lab.json is not a valid regex: ") +
                       e.what());
   }
-  if (violation) return fail(*violation);
+  if (violation) {
+    return fail(*violation);
+  }
 
   std::vector<std::string> readelf = {"/usr/bin/readelf", "-S", "-W"};
   readelf.insert(readelf.end(), objects.begin(), objects.end());
   std::optional<std::string> sections = InspectObjects(readelf, compiled, options, error);
-  if (!sections) return inspect_failed(error);
+  if (!sections) {
+    return inspect_failed(error);
+  }
   // readelf names each file only when given several.
-  if (objects.size() == 1) sections = "File: " + objects[0] + "\n" + *sections;
-  if ((violation = CheckSections(*sections))) return fail(*violation);
+  if (objects.size() == 1) {
+    sections = "File: " + objects[0] + "\n" + *sections;
+  }
+  if ((violation = CheckSections(*sections))) {
+    return fail(*violation);
+  }
 
   // Only the instruction lines that make system calls, each with its object.
   std::vector<std::string> objdump = {
@@ -204,8 +220,12 @@ void CheckObjectRules(const StagedKit& kit, const BuildOptions& options,
       "objdump"};
   objdump.insert(objdump.end(), objects.begin(), objects.end());
   std::optional<std::string> calls = InspectObjects(objdump, compiled, options, error);
-  if (!calls) return inspect_failed(error);
-  if ((violation = CheckInstructions(*calls))) return fail(*violation);
+  if (!calls) {
+    return inspect_failed(error);
+  }
+  if ((violation = CheckInstructions(*calls))) {
+    return fail(*violation);
+  }
 }
 
 }  // namespace
@@ -229,7 +249,9 @@ const ReservedNames& RuntimeReservedNames(const std::string& compiler) {
   static auto* const cache = new std::map<std::string, ReservedNames>();
   std::lock_guard<std::mutex> lock(mutex);
   auto it = cache->find(compiler);
-  if (it != cache->end()) return it->second;
+  if (it != cache->end()) {
+    return it->second;
+  }
   // The runtime libraries the compiler links with, and its sanitizer headers,
   // as the compiler itself finds them.
   SandboxSpec spec;
@@ -287,7 +309,9 @@ std::string TrimCompilerOutput(std::string_view log, size_t max_lines, size_t ma
       ++lines;
     }
   }
-  if (total > lines) out += fmt::format("... ({} more lines not shown)\n", total - lines);
+  if (total > lines) {
+    out += fmt::format("... ({} more lines not shown)\n", total - lines);
+  }
   return out;
 }
 
@@ -304,7 +328,8 @@ CompiledObjects CompileSubmission(const StagedKit& kit, const fs::path& source_r
   for (const auto& source : sources) {
     fs::path object = fs::path("obj") / source;
     object.replace_extension(".o");
-    for (fs::path dir = object.parent_path(); !dir.empty() && dir != "obj"; dir = dir.parent_path()) {
+    for (fs::path dir = object.parent_path(); !dir.empty() && dir != "obj";
+         dir = dir.parent_path()) {
       MakeSharedDir(out_dir / dir, options.group, RunAccess::kWrite);
     }
     SandboxSpec spec = BaseSpec(options);
@@ -315,7 +340,9 @@ CompiledObjects CompileSubmission(const StagedKit& kit, const fs::path& source_r
     spec.argv.push_back(m.compiler);
     spec.argv.insert(spec.argv.end(), m.compile_flags.begin(), m.compile_flags.end());
     spec.argv.push_back("-fdiagnostics-color=never");
-    for (const auto& d : m.defines) spec.argv.push_back("-D" + d);
+    for (const auto& d : m.defines) {
+      spec.argv.push_back("-D" + d);
+    }
     for (const auto& q : m.quote_includes) {
       spec.argv.insert(spec.argv.end(), {"-iquote", InSandbox(kSandboxKitDir, q)});
     }
@@ -332,7 +359,9 @@ CompiledObjects CompileSubmission(const StagedKit& kit, const fs::path& source_r
       compiled.stage = kStageCompile;
       compiled.errors = limit_message.empty() ? TrimCompilerOutput(compiled.log)
                                               : fmt::format("{}: {}", source, limit_message);
-      if (compiled.errors.empty()) compiled.errors = "the compiler failed without a message\n";
+      if (compiled.errors.empty()) {
+        compiled.errors = "the compiler failed without a message\n";
+      }
       SealTree(out_dir, options.group);
       return compiled;
     }
@@ -362,16 +391,24 @@ BuildResult LinkTestBinary(const StagedKit& kit, const CompiledObjects& objects,
                  {objects.dir.string(), kSandboxObjDir, false},
                  {out_dir.string(), kSandboxOutDir, true}};
   spec.working_dir = kSandboxOutDir;
-  if (options.group) spec.extra_group = SandboxIds().KitGid();  // may read the link inputs
+  if (options.group) {
+    spec.extra_group = SandboxIds().KitGid();  // may read the link inputs
+  }
   spec.argv = {m.linker, "-o", InSandbox(kSandboxOutDir, "test_binary")};
   for (const auto& input : m.link_inputs) {
-    if (!input.whole_archive) continue;
+    if (!input.whole_archive) {
+      continue;
+    }
     spec.argv.insert(spec.argv.end(), {"-Wl,--whole-archive", InSandbox(kSandboxLibDir, input.path),
                                        "-Wl,--no-whole-archive"});
   }
-  for (const auto& object : objects.objects) spec.argv.push_back(InSandbox(kSandboxObjDir, object));
+  for (const auto& object : objects.objects) {
+    spec.argv.push_back(InSandbox(kSandboxObjDir, object));
+  }
   for (const auto& input : m.link_inputs) {
-    if (!input.whole_archive) spec.argv.push_back(InSandbox(kSandboxLibDir, input.path));
+    if (!input.whole_archive) {
+      spec.argv.push_back(InSandbox(kSandboxLibDir, input.path));
+    }
   }
   spec.argv.insert(spec.argv.end(), m.link_flags.begin(), m.link_flags.end());
   std::string limit_message;
@@ -380,7 +417,9 @@ BuildResult LinkTestBinary(const StagedKit& kit, const CompiledObjects& objects,
   if (!linked) {
     build.stage = kStageLink;
     build.errors = limit_message.empty() ? TrimCompilerOutput(build.log) : limit_message;
-    if (build.errors.empty()) build.errors = "the linker failed without a message\n";
+    if (build.errors.empty()) {
+      build.errors = "the linker failed without a message\n";
+    }
     return build;
   }
   build.ok = true;

@@ -57,10 +57,10 @@ inline constexpr const char* kStageLink = "link";
 // A submission's files compiled with one kit's compile settings.
 struct CompiledObjects {
   bool ok = false;
-  std::string stage;    // kStageCompile or kStageRules when !ok
-  std::string errors;   // for the student: first errors, trimmed, paths relative
-  std::string log;      // the tools' whole output and the rule's evidence, for the instructor
-  std::string rule;     // the broken rule (kStageRules), e.g. "defines a symbol the grader ..."
+  std::string stage;   // kStageCompile or kStageRules when !ok
+  std::string errors;  // for the student: first errors, trimmed, paths relative
+  std::string log;     // the tools' whole output and the rule's evidence, for the instructor
+  std::string rule;    // the broken rule (kStageRules), e.g. "defines a symbol the grader ..."
   std::filesystem::path dir;         // host dir; objects are <dir>/obj/<source>.o
   std::vector<std::string> objects;  // "obj/student/x.o", relative to dir
 };

@@ -20,9 +20,9 @@
 #include <functional>
 #include <mutex>
 #include <optional>
-#include <thread>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "grader/files.h"
 #include "grader/report.h"
@@ -51,7 +51,9 @@ std::string ApplyPatch(const fs::path& solutions, const fs::path& patch, const f
   // it rewrites their old group, and may only give one it has.
   const bool as_root = geteuid() == 0;
   auto share = [&](const fs::path& path, bool is_dir) {
-    if (as_root) lchown(path.c_str(), 0, kPatchGroup);
+    if (as_root) {
+      lchown(path.c_str(), 0, kPatchGroup);
+    }
     fs::permissions(path, is_dir ? fs::perms(0777) : fs::perms(0666));
   };
   share(dest, true);
@@ -80,7 +82,9 @@ std::string ApplyPatch(const fs::path& solutions, const fs::path& patch, const f
   // an unmapped owner, and patch, which gives the files it rewrites their
   // old owner, fails on it. The patch is the instructor's, not a student's.
   RunResult result = RunSandboxedWith(spec, Isolation::kRlimitsOnly);
-  if (result.ExitedCleanly()) return "";
+  if (result.ExitedCleanly()) {
+    return "";
+  }
   return Trim(result.stdout_data + result.stderr_data + " " + DescribeOutcome(result, spec.limits));
 }
 
@@ -94,7 +98,9 @@ BuggyVariant ParseBuggyPatch(const fs::path& patch, std::string_view text) {
   // The description is the header's first paragraph, its lines joined.
   bool description_done = false;
   while (std::getline(in, line)) {
-    if (line.starts_with("--- ") || line.starts_with("diff ")) break;
+    if (line.starts_with("--- ") || line.starts_with("diff ")) {
+      break;
+    }
     std::string t = Trim(line);
     if (t.empty()) {
       description_done = !variant.description.empty();
@@ -108,13 +114,17 @@ BuggyVariant ParseBuggyPatch(const fs::path& patch, std::string_view text) {
       std::string name;
       while (std::getline(parts, name, ',')) {
         name = Trim(name);
-        if (!name.empty()) variant.caught_by.push_back(name);
+        if (!name.empty()) {
+          variant.caught_by.push_back(name);
+        }
       }
     } else if (!description_done) {
       variant.description += (variant.description.empty() ? "" : " ") + t;
     }
   }
-  if (variant.description.empty()) variant.description = "(no description line)";
+  if (variant.description.empty()) {
+    variant.description = "(no description line)";
+  }
   return variant;
 }
 
@@ -176,7 +186,9 @@ CheckOutcome CheckVariant(Grader& grader, const fs::path& patch, const Paint& pa
   for (const auto& item : variant.caught_by) {
     bool known = std::any_of(lab.rubric.begin(), lab.rubric.end(),
                              [&](const RubricItem& r) { return r.name == item; });
-    if (!known) problems.push_back(fmt::format("Caught-by names no rubric item: \"{}\"", item));
+    if (!known) {
+      problems.push_back(fmt::format("Caught-by names no rubric item: \"{}\"", item));
+    }
   }
   std::random_device random;
   fs::path work = options.cache_dir / "work" /
@@ -192,7 +204,9 @@ CheckOutcome CheckVariant(Grader& grader, const fs::path& patch, const Paint& pa
       const SuiteResult* failed = graded.FirstBuildFailure();
       problems.push_back("does not compile:\n" + (failed ? failed->build.errors : ""));
     } else {
-      if (graded.score.total >= 100 - 1e-6) problems.push_back("loses no points");
+      if (graded.score.total >= 100 - 1e-6) {
+        problems.push_back("loses no points");
+      }
       for (const auto& item : graded.score.items) {
         if (item.earned < item.possible - 1e-6) {
           lost_in += (lost_in.empty() ? "" : ", ") + item.item->name;
@@ -216,7 +230,9 @@ CheckOutcome CheckVariant(Grader& grader, const fs::path& patch, const Paint& pa
   }
   std::string text = fmt::format("{}  {}: {}{}\n", paint.Bad("MISSED"), name, variant.description,
                                  lost_in.empty() ? "" : " (" + lost_in + ")");
-  for (const auto& p : problems) text += "        - " + p + "\n";
+  for (const auto& p : problems) {
+    text += "        - " + p + "\n";
+  }
   return {false, text};
 }
 
@@ -228,7 +244,9 @@ bool RunSelfCheck(Grader& grader, std::ostream& out, bool color, int jobs) {
   out << fmt::format("Self-check of lab {} ({} rubric items, {} suites)\n", lab.id,
                      lab.rubric.size(), lab.suites.size());
   size_t total_tests = 0;
-  for (const auto& [suite, ref] : grader.reference()) total_tests += ref.tests.size();
+  for (const auto& [suite, ref] : grader.reference()) {
+    total_tests += ref.tests.size();
+  }
   out << fmt::format("{}  rubric: each of the {} tests matches exactly one item\n",
                      paint.Good("OK    "), total_tests);
 
@@ -242,7 +260,9 @@ bool RunSelfCheck(Grader& grader, std::ostream& out, bool color, int jobs) {
   std::vector<fs::path> patches;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(grader.options().lab_dir / "buggy", ec)) {
-    if (entry.path().extension() == ".patch") patches.push_back(entry.path());
+    if (entry.path().extension() == ".patch") {
+      patches.push_back(entry.path());
+    }
   }
   std::sort(patches.begin(), patches.end());
   for (const fs::path& patch : patches) {
@@ -266,16 +286,24 @@ bool RunSelfCheck(Grader& grader, std::ostream& out, bool color, int jobs) {
     }
   };
   std::vector<std::thread> pool;
-  for (int t = 0; t < std::max(1, std::min<int>(jobs, checks.size())); ++t) pool.emplace_back(worker);
+  const int threads = std::max(1, std::min(jobs, static_cast<int>(checks.size())));
+  pool.reserve(threads);
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back(worker);
+  }
   bool ok = true;
   for (size_t i = 0; i < checks.size(); ++i) {
     std::unique_lock<std::mutex> lock(mutex);
     finished.wait(lock, [&] { return outcomes[i].has_value(); });
     ok = ok && outcomes[i]->ok;
     out << outcomes[i]->text << std::flush;
-    if (i == 1 && patches.empty()) out << "note    no known-buggy variants (labs/<id>/buggy/*.patch)\n";
+    if (i == 1 && patches.empty()) {
+      out << "note    no known-buggy variants (labs/<id>/buggy/*.patch)\n";
+    }
   }
-  for (auto& t : pool) t.join();
+  for (auto& t : pool) {
+    t.join();
+  }
   out << (ok ? paint.Good("Self-check passed.") : paint.Bad("Self-check FAILED.")) << "\n";
   return ok;
 }

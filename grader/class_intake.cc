@@ -34,8 +34,7 @@ std::string ArchiveError(archive* a) {
 bool IsZipFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   char magic[4] = {};
-  return in.read(magic, 4) && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 &&
-         magic[3] == 4;
+  return in.read(magic, 4) && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4;
 }
 
 // macOS and editor debris at the top of a class folder: not submissions.
@@ -48,12 +47,18 @@ bool IsDebris(const std::string& name) {
 // "" if the path is unsafe.
 std::string SafeRelative(std::string name) {
   std::replace(name.begin(), name.end(), '\\', '/');
-  if (name.empty() || name[0] == '/' || (name.size() >= 2 && name[1] == ':')) return "";
+  if (name.empty() || name[0] == '/' || (name.size() >= 2 && name[1] == ':')) {
+    return "";
+  }
   std::string out, part;
   std::istringstream parts(name);
   while (std::getline(parts, part, '/')) {
-    if (part.empty() || part == ".") continue;
-    if (part == "..") return "";
+    if (part.empty() || part == ".") {
+      continue;
+    }
+    if (part == "..") {
+      return "";
+    }
     out += (out.empty() ? "" : "/") + part;
   }
   return out;
@@ -77,11 +82,15 @@ std::string UnpackClassZip(const fs::path& zip, const fs::path& dest,
   archive_entry* entry;
   while (true) {
     int status = archive_read_next_header(a, &entry);
-    if (status == ARCHIVE_EOF) break;
+    if (status == ARCHIVE_EOF) {
+      break;
+    }
     if (status != ARCHIVE_OK && status != ARCHIVE_WARN) {
       return "the zip file is corrupt (" + ArchiveError(a) + ")";
     }
-    if (++entries > options.max_entries) return "the zip holds too many entries";
+    if (++entries > options.max_entries) {
+      return "the zip holds too many entries";
+    }
     const char* raw = archive_entry_pathname(entry);
     std::string path = SafeRelative(raw != nullptr ? raw : "");
     if (path.empty()) {
@@ -103,8 +112,8 @@ std::string UnpackClassZip(const fs::path& zip, const fs::path& dest,
       continue;
     }
     fs::create_directories((dest / path).parent_path(), ec);
-    int fd = open((dest / path).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                  0644);
+    int fd =
+        open((dest / path).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) {
       refused[path] = "a duplicate entry";
       continue;
@@ -112,7 +121,9 @@ std::string UnpackClassZip(const fs::path& zip, const fs::path& dest,
     char buffer[65536];
     while (true) {
       la_ssize_t n = archive_read_data(a, buffer, sizeof buffer);
-      if (n == 0) break;
+      if (n == 0) {
+        break;
+      }
       if (n < 0) {
         close(fd);
         return "the zip entry " + path + " cannot be read (" + ArchiveError(a) + ")";
@@ -120,7 +131,8 @@ std::string UnpackClassZip(const fs::path& zip, const fs::path& dest,
       total += static_cast<std::uint64_t>(n);
       if (total > options.max_total_bytes ||
           (total > (64ULL << 20) &&
-           static_cast<double>(total) > options.max_compression_ratio * static_cast<double>(zip_size))) {
+           static_cast<double>(total) >
+               options.max_compression_ratio * static_cast<double>(zip_size))) {
         close(fd);
         return "the zip unpacks to too much data (a zip bomb?)";
       }
@@ -138,7 +150,9 @@ std::string UnpackClassZip(const fs::path& zip, const fs::path& dest,
 // the top or one folder down.
 std::optional<fs::path> FindGradescopeExport(const fs::path& root) {
   std::error_code ec;
-  if (fs::is_regular_file(root / kGradescopeMetadata, ec)) return root;
+  if (fs::is_regular_file(root / kGradescopeMetadata, ec)) {
+    return root;
+  }
   std::vector<fs::path> found;
   for (const auto& entry : fs::directory_iterator(root, ec)) {
     if (entry.is_directory(ec) && !entry.is_symlink(ec) &&
@@ -146,7 +160,9 @@ std::optional<fs::path> FindGradescopeExport(const fs::path& root) {
       found.push_back(entry.path());
     }
   }
-  if (found.size() == 1) return found[0];
+  if (found.size() == 1) {
+    return found[0];
+  }
   return std::nullopt;
 }
 
@@ -156,7 +172,9 @@ fs::path ClassFolder(const fs::path& root) {
   std::error_code ec;
   std::vector<fs::path> entries;
   for (const auto& entry : fs::directory_iterator(root, ec)) {
-    if (!IsDebris(entry.path().filename().string())) entries.push_back(entry.path());
+    if (!IsDebris(entry.path().filename().string())) {
+      entries.push_back(entry.path());
+    }
   }
   if (entries.size() == 1 && fs::is_directory(entries[0], ec) && !fs::is_symlink(entries[0], ec)) {
     // One folder of folders/zips is a wrapper; one folder of source files is
@@ -164,10 +182,14 @@ fs::path ClassFolder(const fs::path& root) {
     bool holds_submissions = false;
     for (const auto& inner : fs::directory_iterator(entries[0], ec)) {
       const std::string name = inner.path().filename().string();
-      if (IsDebris(name)) continue;
+      if (IsDebris(name)) {
+        continue;
+      }
       holds_submissions = holds_submissions || inner.is_directory(ec) || name.ends_with(".zip");
     }
-    if (holds_submissions) return entries[0];
+    if (holds_submissions) {
+      return entries[0];
+    }
   }
   return root;
 }
@@ -178,17 +200,22 @@ void AssignDirNames(std::vector<ClassSubmission>& submissions) {
   std::set<std::string> used;
   for (ClassSubmission& s : submissions) {
     std::string base = SafeDirName(s.id), name = base;
-    for (int n = 2; !used.insert(name).second; ++n) name = base + "~" + std::to_string(n);
+    for (int n = 2; !used.insert(name).second; ++n) {
+      name = base + "~" + std::to_string(n);
+    }
     s.dir_name = name;
   }
 }
 
 // The refusals recorded while unpacking that fall inside `top` (a
 // submission's entry), as one rejection sentence.
-std::string RejectionFor(const std::string& top, const std::map<std::string, std::string>& refused) {
+std::string RejectionFor(const std::string& top,
+                         const std::map<std::string, std::string>& refused) {
   for (const auto& [path, why] : refused) {
     if (path == top || path.starts_with(top + "/")) {
-      return "the upload contains " + why + " (" + path + "); upload regular files only";
+      std::string sentence = "the upload contains " + why;
+      sentence += " (" + path + "); upload regular files only";
+      return sentence;
     }
   }
   return "";
@@ -202,9 +229,13 @@ ClassIntake ListFolder(const fs::path& root, const fs::path& unpacked_root,
   std::string prefix;  // of `root` inside the unpacked zip, for matching `refused`
   if (!unpacked_root.empty()) {
     prefix = fs::relative(root, unpacked_root, ec).string();
-    if (prefix == ".") prefix.clear();
+    if (prefix == ".") {
+      prefix.clear();
+    }
   }
-  auto top_of = [&](const std::string& name) { return prefix.empty() ? name : prefix + "/" + name; };
+  auto top_of = [&](const std::string& name) {
+    return prefix.empty() ? name : prefix + "/" + name;
+  };
 
   if (std::optional<fs::path> exported = FindGradescopeExport(root)) {
     intake.kind = "gradescope export";
@@ -219,14 +250,18 @@ ClassIntake ListFolder(const fs::path& root, const fs::path& unpacked_root,
     }
     if (!unpacked_root.empty()) {
       prefix = fs::relative(*exported, unpacked_root, ec).string();
-      if (prefix == ".") prefix.clear();
+      if (prefix == ".") {
+        prefix.clear();
+      }
     }
     for (const auto& [folder, submitters] : metadata) {
       ClassSubmission s;
       std::string sids, emails, names;
       for (const Submitter& who : submitters) {
         auto add = [](std::string& list, const std::string& item) {
-          if (!item.empty()) list += (list.empty() ? "" : "+") + item;
+          if (!item.empty()) {
+            list += (list.empty() ? "" : "+") + item;
+          }
         };
         add(sids, who.sid);
         add(emails, who.email);
@@ -252,14 +287,18 @@ ClassIntake ListFolder(const fs::path& root, const fs::path& unpacked_root,
   intake.kind = unpacked_root.empty() ? "folder" : "zip";
   for (const auto& entry : fs::directory_iterator(root, ec)) {
     const std::string name = entry.path().filename().string();
-    if (IsDebris(name)) continue;
+    if (IsDebris(name)) {
+      continue;
+    }
     ClassSubmission s;
     s.id = name.size() > 4 && name.ends_with(".zip") ? name.substr(0, name.size() - 4) : name;
     s.path = entry.path();
     s.rejection = RejectionFor(top_of(name), refused);
     intake.submissions.push_back(std::move(s));
   }
-  if (ec) return {false, "cannot list " + root.string() + ": " + ec.message(), "", {}};
+  if (ec) {
+    return {false, "cannot list " + root.string() + ": " + ec.message(), "", {}};
+  }
   AssignDirNames(intake.submissions);
   return intake;
 }
@@ -273,8 +312,12 @@ std::string SafeDirName(const std::string& id) {
                 c == '@' || c == '+';
     out += keep ? c : '_';
   }
-  if (out.size() > 120) out.resize(120);
-  if (out.empty() || out[0] == '.') out = "_" + out;
+  if (out.size() > 120) {
+    out.resize(120);
+  }
+  if (out.empty() || out[0] == '.') {
+    out = "_" + out;
+  }
   return out;
 }
 
@@ -286,11 +329,17 @@ std::map<std::string, std::vector<Submitter>> ParseGradescopeMetadata(const std:
   } catch (const YAML::Exception& e) {
     throw std::runtime_error(e.what());
   }
-  if (!root.IsMap()) throw std::runtime_error("expected a mapping of submission folders");
+  if (!root.IsMap()) {
+    throw std::runtime_error("expected a mapping of submission folders");
+  }
   // Keys are Ruby symbols in Gradescope's export (":sid"); accept plain ones too.
   auto field = [](const YAML::Node& node, const char* key) -> YAML::Node {
-    if (!node.IsMap()) return YAML::Node();
-    if (YAML::Node value = node[std::string(":") + key]) return value;
+    if (!node.IsMap()) {
+      return YAML::Node();
+    }
+    if (YAML::Node value = node[std::string(":") + key]) {
+      return value;
+    }
     return node[key];
   };
   for (const auto& item : root) {
@@ -299,9 +348,15 @@ std::map<std::string, std::vector<Submitter>> ParseGradescopeMetadata(const std:
     if (YAML::Node list = field(item.second, "submitters"); list && list.IsSequence()) {
       for (const auto& who : list) {
         Submitter s;
-        if (YAML::Node v = field(who, "sid"); v && v.IsScalar()) s.sid = v.as<std::string>("");
-        if (YAML::Node v = field(who, "name"); v && v.IsScalar()) s.name = v.as<std::string>("");
-        if (YAML::Node v = field(who, "email"); v && v.IsScalar()) s.email = v.as<std::string>("");
+        if (YAML::Node v = field(who, "sid"); v && v.IsScalar()) {
+          s.sid = v.as<std::string>("");
+        }
+        if (YAML::Node v = field(who, "name"); v && v.IsScalar()) {
+          s.name = v.as<std::string>("");
+        }
+        if (YAML::Node v = field(who, "email"); v && v.IsScalar()) {
+          s.email = v.as<std::string>("");
+        }
         submitters.push_back(std::move(s));
       }
     }
@@ -317,12 +372,16 @@ ClassIntake ListClassSubmissions(const fs::path& input, const fs::path& scratch,
   if (lstat(input.c_str(), &st) != 0) {
     return {false, "no such file or folder: " + input.string(), "", {}};
   }
-  if (S_ISDIR(st.st_mode)) return ListFolder(ClassFolder(input), {}, {});
+  if (S_ISDIR(st.st_mode)) {
+    return ListFolder(ClassFolder(input), {}, {});
+  }
   if (!S_ISREG(st.st_mode) || !IsZipFile(input)) {
     return {false, input.string() + " is neither a folder nor a zip file", "", {}};
   }
   fs::create_directories(scratch, ec);
-  if (ec) return {false, "cannot create " + scratch.string() + ": " + ec.message(), "", {}};
+  if (ec) {
+    return {false, "cannot create " + scratch.string() + ": " + ec.message(), "", {}};
+  }
   std::map<std::string, std::string> refused;
   if (std::string error = UnpackClassZip(input, scratch, options, refused); !error.empty()) {
     return {false, input.string() + ": " + error, "", {}};

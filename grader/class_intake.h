@@ -24,12 +24,12 @@
 namespace labkit::grader {
 
 struct ClassSubmission {
-  std::string id;                  // the gradebook's "submission" (SID, e-mail, or entry name)
-  std::string dir_name;            // a safe file name for DIR/<dir_name>/ (unique)
-  std::filesystem::path path;      // the upload: a directory or a file
-  std::string name;                // from Gradescope's metadata, when known
-  std::string email;               // likewise
-  std::string rejection;           // set when unpacking already refused it
+  std::string id;              // the gradebook's "submission" (SID, e-mail, or entry name)
+  std::string dir_name;        // a safe file name for DIR/<dir_name>/ (unique)
+  std::filesystem::path path;  // the upload: a directory or a file
+  std::string name;            // from Gradescope's metadata, when known
+  std::string email;           // likewise
+  std::string rejection;       // set when unpacking already refused it
 };
 
 struct ClassIntakeOptions {
@@ -40,8 +40,8 @@ struct ClassIntakeOptions {
 
 struct ClassIntake {
   bool ok = false;
-  std::string error;  // when !ok: why the whole input cannot be read
-  std::string kind;   // "folder", "zip", "gradescope export"
+  std::string error;                         // when !ok: why the whole input cannot be read
+  std::string kind;                          // "folder", "zip", "gradescope export"
   std::vector<ClassSubmission> submissions;  // sorted by id
 };
 

@@ -99,9 +99,13 @@ std::string CsvField(const std::string& text) {
   if (!field.empty() && std::string_view("=+-@\t\r").find(field[0]) != std::string_view::npos) {
     field = "'" + field;  // a spreadsheet would evaluate it as a formula
   }
-  if (field.find_first_of(",\"\r\n") == std::string::npos) return field;
+  if (field.find_first_of(",\"\r\n") == std::string::npos) {
+    return field;
+  }
   std::string quoted = "\"";
-  for (char c : field) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  for (char c : field) {
+    quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  }
   return quoted + "\"";
 }
 
@@ -109,12 +113,23 @@ std::string HtmlEscape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -122,7 +137,9 @@ std::string HtmlEscape(const std::string& text) {
 
 std::string GradebookCsv(const BatchInfo& info, const std::vector<SubmissionRecord>& records) {
   std::string csv = "submission,score";
-  for (const auto& [item, points] : info.items) csv += "," + CsvField(item);
+  for (const auto& [item, points] : info.items) {
+    csv += "," + CsvField(item);
+  }
   csv += ",status\r\n";
   for (const SubmissionRecord& r : records) {
     std::map<std::string, double> earned(r.items.begin(), r.items.end());
@@ -146,15 +163,21 @@ std::string ClassReportHtml(const BatchInfo& info, const std::vector<SubmissionR
   }
   std::sort(scores.begin(), scores.end());
   double mean = 0;
-  for (double s : scores) mean += s;
+  for (double s : scores) {
+    mean += s;
+  }
   mean = n > 0 ? mean / n : 0;
   double median = n == 0 ? 0 : n % 2 ? scores[n / 2] : (scores[n / 2 - 1] + scores[n / 2]) / 2;
 
   // Histogram: ten bins of ten points, 100 in the last.
   std::vector<int> histogram(10, 0);
-  for (double s : scores) histogram[std::min(9, static_cast<int>(std::floor(s / 10)))]++;
+  for (double s : scores) {
+    histogram[std::min(9, static_cast<int>(std::floor(s / 10)))]++;
+  }
   nlohmann::json bins = nlohmann::json::array();
-  for (int b = 0; b < 10; ++b) bins.push_back(fmt::format("{}-{}", b * 10, b == 9 ? 100 : b * 10 + 9));
+  for (int b = 0; b < 10; ++b) {
+    bins.push_back(fmt::format("{}-{}", b * 10, b == 9 ? 100 : b * 10 + 9));
+  }
 
   // Rubric items: the average share of each item's points earned.
   nlohmann::json item_names = nlohmann::json::array(), item_rates = nlohmann::json::array();
@@ -163,7 +186,9 @@ std::string ClassReportHtml(const BatchInfo& info, const std::vector<SubmissionR
     double earned = 0;
     for (const auto& r : records) {
       for (const auto& [name, value] : r.items) {
-        if (name == item) earned += value;
+        if (name == item) {
+          earned += value;
+        }
       }
     }
     double rate = n > 0 && points > 0 ? earned / n / points : 0;
@@ -180,9 +205,13 @@ std::string ClassReportHtml(const BatchInfo& info, const std::vector<SubmissionR
       s.suite = t.suite;
       s.item = t.item;
       s.hidden = t.hidden;
-      if (t.reason == "not built") continue;
+      if (t.reason == "not built") {
+        continue;
+      }
       ++s.ran;
-      if (t.passed) ++s.passed;
+      if (t.passed) {
+        ++s.passed;
+      }
     }
   }
   std::vector<std::pair<std::string, TestStats>> by_rate(tests.begin(), tests.end());
@@ -191,10 +220,8 @@ std::string ClassReportHtml(const BatchInfo& info, const std::vector<SubmissionR
     return rate_of(a.second) < rate_of(b.second);
   });
 
-  nlohmann::json data = {{"bins", bins},
-                         {"histogram", histogram},
-                         {"items", item_names},
-                         {"item_rates", item_rates}};
+  nlohmann::json data = {
+      {"bins", bins}, {"histogram", histogram}, {"items", item_names}, {"item_rates", item_rates}};
 
   char date[32];
   std::time_t now = std::time(nullptr);
@@ -221,13 +248,16 @@ std::string ClassReportHtml(const BatchInfo& info, const std::vector<SubmissionR
   h += "</div>\n";
 
   h += "<h2>Scores and rubric items</h2>\n<div class=\"charts\">\n";
-  h += "<div class=\"chart\"><canvas id=\"histogram\" aria-label=\"score histogram\"></canvas></div>\n";
+  h += "<div class=\"chart\"><canvas id=\"histogram\" aria-label=\"score "
+       "histogram\"></canvas></div>\n";
   h += "<div class=\"chart\"><canvas id=\"items\" aria-label=\"rubric items\"></canvas></div>\n";
   h += "</div>\n";
-  h += "<table id=\"rubric\"><tr><th>rubric item</th><th>points</th><th>earned, class average</th></tr>\n";
+  h += "<table id=\"rubric\"><tr><th>rubric item</th><th>points</th><th>earned, class "
+       "average</th></tr>\n";
   for (size_t i = 0; i < info.items.size(); ++i) {
     h += fmt::format(
-        "<tr><td>{}</td><td class=\"num\">{}</td><td><span class=\"bar\"><span style=\"width:{:.0f}%\">"
+        "<tr><td>{}</td><td class=\"num\">{}</td><td><span class=\"bar\"><span "
+        "style=\"width:{:.0f}%\">"
         "</span></span> {}</td></tr>\n",
         HtmlEscape(info.items[i].first), Number(info.items[i].second), rates[i] * 100,
         Percent(rates[i]));
@@ -238,23 +268,28 @@ std::string ClassReportHtml(const BatchInfo& info, const std::vector<SubmissionR
   h += "<tr><th>test</th><th>rubric item</th><th>passed</th><th>pass rate</th></tr>\n";
   int shown = 0;
   for (const auto& [key, s] : by_rate) {
-    if (shown == 10 || s.ran == 0 || s.passed == s.ran) break;
+    if (shown == 10 || s.ran == 0 || s.passed == s.ran) {
+      break;
+    }
     ++shown;
     h += fmt::format("<tr><td>{}{}</td><td>{}</td><td class=\"num\">{} / {}</td><td>{}</td></tr>\n",
                      HtmlEscape(key.substr(key.find('/') + 1)),
                      s.hidden ? " <span class=\"tag\">hidden</span>" : "", HtmlEscape(s.item),
                      s.passed, s.ran, Percent(rate_of(s)));
   }
-  if (shown == 0) h += "<tr><td colspan=\"4\">Every test that ran passed everywhere.</td></tr>\n";
+  if (shown == 0) {
+    h += "<tr><td colspan=\"4\">Every test that ran passed everywhere.</td></tr>\n";
+  }
   h += "</table>\n";
   h += "<details><summary>Every test's pass rate (" + std::to_string(tests.size()) +
        " tests)</summary>\n<table id=\"tests\">\n";
-  h += "<tr><th>test</th><th>suite</th><th>rubric item</th><th>passed</th><th>pass rate</th></tr>\n";
+  h +=
+      "<tr><th>test</th><th>suite</th><th>rubric item</th><th>passed</th><th>pass rate</th></tr>\n";
   for (const auto& [key, s] : tests) {
-    h += fmt::format("<tr><td>{}</td><td>{}{}</td><td>{}</td><td class=\"num\">{} / {}</td><td>{}</td></tr>\n",
-                     HtmlEscape(key.substr(key.find('/') + 1)), HtmlEscape(s.suite),
-                     s.hidden ? " (hidden)" : "", HtmlEscape(s.item), s.passed, s.ran,
-                     s.ran > 0 ? Percent(rate_of(s)) : "—");
+    h += fmt::format(
+        "<tr><td>{}</td><td>{}{}</td><td>{}</td><td class=\"num\">{} / {}</td><td>{}</td></tr>\n",
+        HtmlEscape(key.substr(key.find('/') + 1)), HtmlEscape(s.suite), s.hidden ? " (hidden)" : "",
+        HtmlEscape(s.item), s.passed, s.ran, s.ran > 0 ? Percent(rate_of(s)) : "—");
   }
   h += "</table></details>\n";
 
@@ -263,9 +298,13 @@ std::string ClassReportHtml(const BatchInfo& info, const std::vector<SubmissionR
                              "rejected code", "timed out"}) {
     std::vector<const SubmissionRecord*> list;
     for (const auto& r : records) {
-      if (r.status == status) list.push_back(&r);
+      if (r.status == status) {
+        list.push_back(&r);
+      }
     }
-    if (list.empty()) continue;
+    if (list.empty()) {
+      continue;
+    }
     std::string title = status;
     title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(title[0])));
     h += fmt::format("<h2>{} ({})</h2>\n<table class=\"status-list\" data-status=\"{}\">\n", title,
@@ -280,25 +319,32 @@ std::string ClassReportHtml(const BatchInfo& info, const std::vector<SubmissionR
   }
 
   std::vector<const SubmissionRecord*> slowest;
-  for (const auto& r : records) slowest.push_back(&r);
+  slowest.reserve(records.size());
+  for (const auto& r : records) {
+    slowest.push_back(&r);
+  }
   std::stable_sort(slowest.begin(), slowest.end(),
                    [](const auto* a, const auto* b) { return a->seconds > b->seconds; });
-  if (slowest.size() > 10) slowest.resize(10);
+  if (slowest.size() > 10) {
+    slowest.resize(10);
+  }
   h += "<h2>The slowest submissions</h2>\n<table id=\"slowest\">\n";
   h += "<tr><th>submission</th><th>grading time</th><th>score</th><th>status</th></tr>\n";
   for (const SubmissionRecord* r : slowest) {
-    h += fmt::format("<tr><td>{}</td><td class=\"num\">{:.1f} s</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
-                     HtmlEscape(r->id), r->seconds, Number(r->score), HtmlEscape(r->status));
+    h += fmt::format(
+        "<tr><td>{}</td><td class=\"num\">{:.1f} s</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
+        HtmlEscape(r->id), r->seconds, Number(r->score), HtmlEscape(r->status));
   }
   h += "</table>\n";
 
   h += "<h2>Every submission</h2>\n<table id=\"students\">\n<tr><th>submission</th><th>name</th>"
        "<th>score</th><th>status</th><th>results</th></tr>\n";
   for (const auto& r : records) {
-    h += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td{}>{}</td><td>{} · {}</td></tr>\n",
-                     HtmlEscape(r.id), HtmlEscape(r.name), Number(r.score),
-                     r.status == "ok" ? "" : " class=\"bad\"", HtmlEscape(r.status),
-                     Link(r, "results.json", "results.json"), Link(r, "instructor.log", "instructor log"));
+    h += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td{}>{}</td><td>{} · {}</td></tr>\n",
+        HtmlEscape(r.id), HtmlEscape(r.name), Number(r.score),
+        r.status == "ok" ? "" : " class=\"bad\"", HtmlEscape(r.status),
+        Link(r, "results.json", "results.json"), Link(r, "instructor.log", "instructor log"));
   }
   h += "</table>\n";
 

@@ -7,7 +7,9 @@ namespace labkit::grader {
 
 std::optional<std::string> ReadWholeFile(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) return std::nullopt;
+  if (!in) {
+    return std::nullopt;
+  }
   std::stringstream text;
   text << in.rdbuf();
   return text.str();

@@ -52,7 +52,9 @@ constexpr const char* kReferenceCacheVersion = "labkit-reference-v2";
 // The sandbox runs as unprivileged uids and bind-mounts paths under the cache
 // dir, so every parent of it must be searchable by others.
 void CheckReachable(const fs::path& dir) {
-  if (geteuid() != 0) return;
+  if (geteuid() != 0) {
+    return;
+  }
   fs::path abs = fs::absolute(dir);
   for (fs::path p = abs.parent_path(); !p.empty(); p = p.parent_path()) {
     struct stat st;
@@ -62,7 +64,9 @@ void CheckReachable(const fs::path& dir) {
           "others. Use a cache dir outside /root, e.g. /var/cache/labkit",
           abs.string(), p.string()));
     }
-    if (p == p.parent_path()) break;
+    if (p == p.parent_path()) {
+      break;
+    }
   }
 }
 
@@ -75,13 +79,16 @@ void CloseCacheDir(const fs::path& cache_dir) {
   for (const char* sub : {"", "work", "kits"}) {
     fs::path dir = cache_dir / sub;
     fs::create_directories(dir, ec);
-    if (as_root) chown(dir.c_str(), 0, 0);
-    fs::permissions(dir, as_root && std::string_view(sub) != "kits" ? fs::perms(0711)
-                                                                     : fs::perms(0755),
-                    ec);
+    if (as_root) {
+      chown(dir.c_str(), 0, 0);
+    }
+    fs::permissions(
+        dir, as_root && std::string_view(sub) != "kits" ? fs::perms(0711) : fs::perms(0755), ec);
   }
   fs::create_directories(cache_dir / "reference", ec);
-  if (as_root) chown((cache_dir / "reference").c_str(), 0, 0);
+  if (as_root) {
+    chown((cache_dir / "reference").c_str(), 0, 0);
+  }
   fs::permissions(cache_dir / "reference", fs::perms(0700), ec);
 }
 
@@ -91,14 +98,22 @@ void CloseCacheDir(const fs::path& cache_dir) {
 // anyway.
 std::vector<std::string> CloseToOthersForFallback(const std::vector<fs::path>& dirs) {
   std::vector<std::string> closed;
-  if (geteuid() != 0 || DetectIsolation() != Isolation::kRlimitsOnly) return closed;
+  if (geteuid() != 0 || DetectIsolation() != Isolation::kRlimitsOnly) {
+    return closed;
+  }
   for (const fs::path& dir : dirs) {
     std::error_code ec;
-    if (dir.empty() || !fs::is_directory(dir, ec)) continue;
+    if (dir.empty() || !fs::is_directory(dir, ec)) {
+      continue;
+    }
     fs::perms perms = fs::status(dir, ec).permissions();
-    if ((perms & fs::perms::others_all) == fs::perms::none) continue;
+    if ((perms & fs::perms::others_all) == fs::perms::none) {
+      continue;
+    }
     fs::permissions(dir, fs::perms::others_all, fs::perm_options::remove, ec);
-    if (!ec) closed.push_back(dir.string());
+    if (!ec) {
+      closed.push_back(dir.string());
+    }
   }
   return closed;
 }
@@ -116,9 +131,13 @@ void RemoveStaleWorkDirs(const fs::path& work_root) {
     std::string name = entry.path().filename().string();
     auto first = name.find('-');
     auto second = name.find('-', first + 1);
-    if (first == std::string::npos || second == std::string::npos) continue;
+    if (first == std::string::npos || second == std::string::npos) {
+      continue;
+    }
     pid_t pid = static_cast<pid_t>(std::atol(name.substr(first + 1, second - first - 1).c_str()));
-    if (pid > 0 && kill(pid, 0) != 0 && errno == ESRCH) fs::remove_all(entry.path(), ec);
+    if (pid > 0 && kill(pid, 0) != 0 && errno == ESRCH) {
+      fs::remove_all(entry.path(), ec);
+    }
   }
 }
 
@@ -129,32 +148,50 @@ bool GradeResult::Compiled() const {
 }
 
 GradeStatus GradeResult::Status() const {
-  if (!intake_error.empty()) return GradeStatus::kRejectedUpload;
-  if (nothing_submitted) return GradeStatus::kMissingFiles;
-  for (const auto& s : suites) {
-    if (s.build.ok) continue;
-    if (s.build.stage == kStageRules) return GradeStatus::kRejectedCode;
-    if (s.build.stage == kStageCompile) return GradeStatus::kCompileError;
+  if (!intake_error.empty()) {
+    return GradeStatus::kRejectedUpload;
+  }
+  if (nothing_submitted) {
+    return GradeStatus::kMissingFiles;
   }
   for (const auto& s : suites) {
-    if (!s.build.ok && s.build.stage == kStageLink) return GradeStatus::kLinkError;
+    if (s.build.ok) {
+      continue;
+    }
+    if (s.build.stage == kStageRules) {
+      return GradeStatus::kRejectedCode;
+    }
+    if (s.build.stage == kStageCompile) {
+      return GradeStatus::kCompileError;
+    }
   }
   for (const auto& s : suites) {
-    if (!s.build.ok && s.build.stage == "budget") return GradeStatus::kOutOfTime;
+    if (!s.build.ok && s.build.stage == kStageLink) {
+      return GradeStatus::kLinkError;
+    }
+  }
+  for (const auto& s : suites) {
+    if (!s.build.ok && s.build.stage == "budget") {
+      return GradeStatus::kOutOfTime;
+    }
   }
   return tests_not_run > 0 ? GradeStatus::kOutOfTime : GradeStatus::kOk;
 }
 
 std::string GradeResult::RejectedRule() const {
   for (const auto& s : suites) {
-    if (!s.build.ok && s.build.stage == kStageRules) return s.build.rule;
+    if (!s.build.ok && s.build.stage == kStageRules) {
+      return s.build.rule;
+    }
   }
   return "";
 }
 
 const SuiteResult* GradeResult::FirstBuildFailure() const {
   for (const auto& s : suites) {
-    if (!s.build.ok) return &s;
+    if (!s.build.ok) {
+      return &s;
+    }
   }
   return nullptr;
 }
@@ -191,10 +228,16 @@ const char* StatusName(GradeStatus status) {
 
 Grader::Grader(GradeOptions options) : options_(std::move(options)) {
   lab_ = LoadLabConfig(options_.lab_dir);
-  if (options_.budget_seconds > 0) lab_.budget_seconds = options_.budget_seconds;
-  if (options_.jobs < 1) options_.jobs = 1;
+  if (options_.budget_seconds > 0) {
+    lab_.budget_seconds = options_.budget_seconds;
+  }
+  if (options_.jobs < 1) {
+    options_.jobs = 1;
+  }
   if (geteuid() == 0) {
-    if (std::string problem = CheckSandboxIdsAreFree(); !problem.empty()) throw GraderFault(problem);
+    if (std::string problem = CheckSandboxIdsAreFree(); !problem.empty()) {
+      throw GraderFault(problem);
+    }
   }
   std::error_code ec;
   fs::create_directories(options_.cache_dir, ec);
@@ -212,7 +255,9 @@ Grader::Grader(GradeOptions options) : options_(std::move(options)) {
                                     " to others: the sandbox has no namespaces here, so its "
                                     "uids could otherwise read it");
   }
-  if (options_.solutions_dir.empty()) LeaveOutSuitesWithoutKits();
+  if (options_.solutions_dir.empty()) {
+    LeaveOutSuitesWithoutKits();
+  }
   for (const auto& suite : lab_.suites) {
     auto it = options_.kits.find(suite.name);
     if (it == options_.kits.end()) {
@@ -231,7 +276,9 @@ Grader::Grader(GradeOptions options) : options_(std::move(options)) {
   }
   LoadOrRunReference();
   TestLists lists;
-  for (const auto& [suite, ref] : reference_) lists[suite] = ref.tests;
+  for (const auto& [suite, ref] : reference_) {
+    lists[suite] = ref.tests;
+  }
   assignment_ = AssignTests(lab_, lists);
   for (size_t i = 0; i < assignment_.size(); ++i) {
     for (const auto& test : assignment_[i]) {
@@ -242,7 +289,9 @@ Grader::Grader(GradeOptions options) : options_(std::move(options)) {
 
 Grader::WorkDir::WorkDir(fs::path path, IdLease group_lease)
     : path_(std::move(path)), group_lease_(std::move(group_lease)) {
-  if (group_lease_.held()) group_ = GroupForRuns(SandboxIds().GradeGid(group_lease_.index()));
+  if (group_lease_.held()) {
+    group_ = GroupForRuns(SandboxIds().GradeGid(group_lease_.index()));
+  }
 }
 
 Grader::WorkDir::~WorkDir() {
@@ -252,12 +301,16 @@ Grader::WorkDir::~WorkDir() {
 
 Grader::WorkDir Grader::NewWorkDir(const std::string& what) {
   IdLease group_lease;
-  if (geteuid() == 0) group_lease = LeaseGradeGroup();
+  if (geteuid() == 0) {
+    group_lease = LeaseGradeGroup();
+  }
   std::random_device random;
   fs::path dir = options_.cache_dir / "work" /
                  fmt::format("{}-{}-{:08x}", what, getpid(), static_cast<unsigned>(random()));
   std::optional<gid_t> group;
-  if (group_lease.held()) group = GroupForRuns(SandboxIds().GradeGid(group_lease.index()));
+  if (group_lease.held()) {
+    group = GroupForRuns(SandboxIds().GradeGid(group_lease.index()));
+  }
   MakeSharedDir(dir, group, RunAccess::kRead);
   return WorkDir(dir, std::move(group_lease));
 }
@@ -273,7 +326,9 @@ void Grader::LeaveOutSuitesWithoutKits() {
     }
     double points = 0;
     for (const auto& item : lab_.rubric) {
-      if (item.suite == suite.name) points += item.points;
+      if (item.suite == suite.name) {
+        points += item.points;
+      }
     }
     notes_.push_back(fmt::format(
         "The {} tests ({} of the lab's {} points) are not in this repository and were not run: "
@@ -282,11 +337,15 @@ void Grader::LeaveOutSuitesWithoutKits() {
   }
   std::vector<RubricItem> rubric;
   for (const auto& item : lab_.rubric) {
-    if (options_.kits.count(item.suite)) rubric.push_back(item);
+    if (options_.kits.count(item.suite)) {
+      rubric.push_back(item);
+    }
   }
   lab_.suites = std::move(kept);
   lab_.rubric = std::move(rubric);
-  if (lab_.suites.empty()) throw KitError("no kit given for any suite of lab " + lab_.id);
+  if (lab_.suites.empty()) {
+    throw KitError("no kit given for any suite of lab " + lab_.id);
+  }
 }
 
 BuildOptions Grader::BuildOptionsForWork(const WorkDir& work) const {
@@ -307,13 +366,15 @@ std::vector<BuildResult> Grader::BuildSuites(const WorkDir& work, const fs::path
     if (it == compiled_by_key.end()) {
       fs::path objects_dir = work.path() / fmt::format("objects-{}", compiled_by_key.size());
       it = compiled_by_key
-               .emplace(kit.compile_key, CompileSubmission(kit, scratch, lab_.student_files,
-                                                          objects_dir, options))
+               .emplace(kit.compile_key,
+                        CompileSubmission(kit, scratch, lab_.student_files, objects_dir, options))
                .first;
     }
     builds.push_back(
         LinkTestBinary(kit, it->second, work.path() / ("build-" + suite.name), options));
-    if (deadline && std::chrono::steady_clock::now() > *deadline) break;
+    if (deadline && std::chrono::steady_clock::now() > *deadline) {
+      break;
+    }
   }
   return builds;
 }
@@ -323,7 +384,9 @@ std::vector<BuildResult> Grader::BuildSuites(const WorkDir& work, const fs::path
 void Grader::ListTestsOfSkeleton() {
   const WorkDir work = NewWorkDir("skeleton");
   fs::path scratch = work.path() / "src";
-  for (const auto& file : lab_.student_files) CopyFile(options_.lab_dir / file, scratch / file);
+  for (const auto& file : lab_.student_files) {
+    CopyFile(options_.lab_dir / file, scratch / file);
+  }
   SealTree(scratch, work.group());
   std::vector<BuildResult> builds = BuildSuites(work, scratch, std::nullopt);
   for (size_t i = 0; i < lab_.suites.size(); ++i) {
@@ -344,14 +407,17 @@ void Grader::ListTestsOfSkeleton() {
 void Grader::LoadOrRunReference() {
   if (options_.solutions_dir.empty()) {
     std::string key_text = "skeleton";
-    for (const auto& suite : lab_.suites) key_text += " " + kits_.at(suite.name).hash;
+    for (const auto& suite : lab_.suites) {
+      key_text += " " + kits_.at(suite.name).hash;
+    }
     key_ = Sha256Hex(key_text);
     ListTestsOfSkeleton();
     return;
   }
   std::string key_text = kReferenceCacheVersion;
-  for (const auto& suite : lab_.suites)
+  for (const auto& suite : lab_.suites) {
     key_text += "\n" + suite.name + " " + kits_.at(suite.name).hash;
+  }
   for (const auto& file : lab_.student_files) {
     fs::path path = options_.solutions_dir / file;
     if (!fs::is_regular_file(path)) {
@@ -385,8 +451,9 @@ void Grader::LoadOrRunReference() {
 
   const WorkDir work = NewWorkDir("reference");
   fs::path scratch = work.path() / "src";
-  for (const auto& file : lab_.student_files)
+  for (const auto& file : lab_.student_files) {
     CopyFile(options_.solutions_dir / file, scratch / file);
+  }
   SealTree(scratch, work.group());
   std::vector<BuildResult> builds = BuildSuites(work, scratch, std::nullopt);
   for (size_t i = 0; i < lab_.suites.size(); ++i) {
@@ -409,7 +476,9 @@ void Grader::LoadOrRunReference() {
     auto runs = RunSuite(built, work, nullptr, std::nullopt);
     std::string failures;
     for (const auto& [name, run] : runs) {
-      if (run.grader_fault) throw GraderFault("cannot run the reference's tests: " + run.reason);
+      if (run.grader_fault) {
+        throw GraderFault("cannot run the reference's tests: " + run.reason);
+      }
       if (!run.passed) {
         failures += fmt::format("\n  {}: {}\n{}", name, run.reason,
                                 TrimCompilerOutput(run.stderr_data + run.stdout_data, 15, 1500));
@@ -431,7 +500,9 @@ void Grader::LoadOrRunReference() {
   j["key"] = key_text;
   for (const auto& [name, ref] : reference_) {
     nlohmann::json timings = nlohmann::json::object();
-    for (const auto& [test, t] : ref.timings) timings[test] = {t.wall_seconds, t.cpu_seconds};
+    for (const auto& [test, t] : ref.timings) {
+      timings[test] = {t.wall_seconds, t.cpu_seconds};
+    }
     j["suites"][name] = {{"tests", ref.tests}, {"digests", ref.digests}, {"timings", timings}};
   }
   fs::create_directories(cache_file.parent_path());
@@ -482,16 +553,23 @@ std::map<std::string, TestRun> Grader::RunSuite(const SuiteResult& suite, const 
       runs[i] = RunTest(suite.build.binary, tests[i], options, digest);
     }
   };
-  int jobs = std::min<int>(options_.jobs, std::max<size_t>(tests.size(), 1));
+  const int jobs = std::min(options_.jobs, std::max(static_cast<int>(tests.size()), 1));
   if (jobs <= 1) {
     worker(0);
   } else {
     std::vector<std::thread> threads;
-    for (int id = 0; id < jobs; ++id) threads.emplace_back(worker, id);
-    for (auto& t : threads) t.join();
+    threads.reserve(jobs);
+    for (int id = 0; id < jobs; ++id) {
+      threads.emplace_back(worker, id);
+    }
+    for (auto& t : threads) {
+      t.join();
+    }
   }
   std::map<std::string, TestRun> by_name;
-  for (auto& run : runs) by_name[run.name] = std::move(run);
+  for (auto& run : runs) {
+    by_name[run.name] = std::move(run);
+  }
   return by_name;
 }
 
@@ -509,7 +587,9 @@ GradeResult Grader::GradeScratch(const WorkDir& work, GradeResult result) {
   result.assignment = assignment_;
   // Missing allow-listed files: the skeleton's version, so the rest still builds.
   for (const auto& file : lab_.student_files) {
-    if (!result.intake_error.empty()) break;  // nothing is built
+    if (!result.intake_error.empty()) {
+      break;  // nothing is built
+    }
     if (!fs::exists(scratch / file)) {
       fs::path skeleton = options_.lab_dir / file;
       if (!fs::is_regular_file(skeleton)) {
@@ -524,7 +604,9 @@ GradeResult Grader::GradeScratch(const WorkDir& work, GradeResult result) {
   SealTree(scratch, work.group());
   std::vector<BuildResult> builds;
   const bool build = result.intake_error.empty() && !result.nothing_submitted;
-  if (build) builds = BuildSuites(work, scratch, deadline);
+  if (build) {
+    builds = BuildSuites(work, scratch, deadline);
+  }
   std::map<std::string, std::map<std::string, TestResultForScore>> for_score;
   for (size_t i = 0; i < lab_.suites.size(); ++i) {
     SuiteResult s;
@@ -540,10 +622,15 @@ GradeResult Grader::GradeScratch(const WorkDir& work, GradeResult result) {
       if (s.build.ok) {
         s.runs = RunSuite(s, work, &reference_.at(s.suite->name), deadline);
         for (const auto& [name, run] : s.runs) {
-          if (run.grader_fault)
+          if (run.grader_fault) {
             throw GraderFault("the sandbox failed while grading: " + run.reason);
-          if (run.tampered) result.tampered = true;
-          if (run.not_run) ++result.tests_not_run;
+          }
+          if (run.tampered) {
+            result.tampered = true;
+          }
+          if (run.not_run) {
+            ++result.tests_not_run;
+          }
           for_score[s.suite->name][name] = {run.passed, run.fraction};
         }
       }

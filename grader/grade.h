@@ -72,18 +72,18 @@ struct SuiteResult {
 // Grader's LabConfig: keep the Grader alive while a result is used.
 struct GradeResult {
   LabConfig lab;
-  std::string intake_error;           // the upload was rejected (score 0)
-  std::vector<std::string> accepted;  // "student/x.cc" or "student/x.cc (from a/b/x.cc)"
-  std::vector<std::string> ignored;   // files of the upload not used
-  std::vector<std::string> missing;   // allow-listed files not found: the skeleton's used
-  std::vector<std::string> notes;     // said to the student, e.g. suites not run here
+  std::string intake_error;                   // the upload was rejected (score 0)
+  std::vector<std::string> accepted;          // "student/x.cc" or "student/x.cc (from a/b/x.cc)"
+  std::vector<std::string> ignored;           // files of the upload not used
+  std::vector<std::string> missing;           // allow-listed files not found: the skeleton's used
+  std::vector<std::string> notes;             // said to the student, e.g. suites not run here
   std::vector<std::string> instructor_notes;  // said to the instructor only
-  std::vector<SuiteResult> suites;    // in lab.json order
+  std::vector<SuiteResult> suites;            // in lab.json order
   std::vector<std::vector<std::string>> assignment;  // rubric item -> tests
   Score score;
   double seconds = 0;
-  bool tampered = false;  // some test's records were forged (for the instructor)
-  int tests_not_run = 0;  // left when the budget ran out
+  bool tampered = false;           // some test's records were forged (for the instructor)
+  int tests_not_run = 0;           // left when the budget ran out
   bool nothing_submitted = false;  // the upload held none of the lab's files
 
   bool Compiled() const;

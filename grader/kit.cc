@@ -51,12 +51,18 @@ class Sha256 {
     unsigned char pad = 0x80;
     Update(&pad, 1);
     unsigned char zero = 0;
-    while (used_ != 56) Update(&zero, 1);
+    while (used_ != 56) {
+      Update(&zero, 1);
+    }
     unsigned char len[8];
-    for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>(bits >> (56 - 8 * i));
+    for (int i = 0; i < 8; ++i) {
+      len[i] = static_cast<unsigned char>(bits >> (56 - 8 * i));
+    }
     Update(len, 8);
     std::string out;
-    for (std::uint32_t word : h_) out += fmt::format("{:08x}", word);
+    for (std::uint32_t word : h_) {
+      out += fmt::format("{:08x}", word);
+    }
     return out;
   }
 
@@ -75,7 +81,7 @@ class Sha256 {
         0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
         0xc67178f2};
     std::uint32_t w[64];
-    for (int i = 0; i < 16; ++i) {
+    for (size_t i = 0; i < 16; ++i) {
       w[i] = (std::uint32_t{block_[4 * i]} << 24) | (std::uint32_t{block_[4 * i + 1]} << 16) |
              (std::uint32_t{block_[4 * i + 2]} << 8) | std::uint32_t{block_[4 * i + 3]};
     }
@@ -118,18 +124,26 @@ class Sha256 {
 
 std::string ReadWhole(const fs::path& file) {
   std::optional<std::string> text = ReadWholeFile(file);
-  if (!text) throw KitError(fmt::format("cannot read {}", file.string()));
+  if (!text) {
+    throw KitError(fmt::format("cannot read {}", file.string()));
+  }
   return *std::move(text);
 }
 
 std::vector<std::string> StringList(const nlohmann::json& j, const char* key,
                                     std::string_view source) {
   auto it = j.find(key);
-  if (it == j.end()) return {};
-  if (!it->is_array()) throw KitError(fmt::format("{}: \"{}\" is not a list", source, key));
+  if (it == j.end()) {
+    return {};
+  }
+  if (!it->is_array()) {
+    throw KitError(fmt::format("{}: \"{}\" is not a list", source, key));
+  }
   std::vector<std::string> out;
   for (const auto& v : *it) {
-    if (!v.is_string()) throw KitError(fmt::format("{}: \"{}\" holds a non-string", source, key));
+    if (!v.is_string()) {
+      throw KitError(fmt::format("{}: \"{}\" holds a non-string", source, key));
+    }
     out.push_back(v.get<std::string>());
   }
   return out;
@@ -140,7 +154,9 @@ void CheckExecPath(const std::string& path, std::string_view source) {
     throw KitError(fmt::format("{}: file path \"{}\" is not a relative exec path", source, path));
   }
   for (const auto& part : fs::path(path)) {
-    if (part == "..") throw KitError(fmt::format("{}: file path \"{}\" has '..'", source, path));
+    if (part == "..") {
+      throw KitError(fmt::format("{}: file path \"{}\" has '..'", source, path));
+    }
   }
 }
 
@@ -148,11 +164,15 @@ fs::path Locate(const KitManifest& kit, const KitFiles& files, const std::string
   if (files.layout == KitFiles::Layout::kExecroot) {
     fs::path in_execroot = files.root / exec_path;
     std::error_code ec;
-    if (fs::exists(in_execroot, ec)) return in_execroot;
+    if (fs::exists(in_execroot, ec)) {
+      return in_execroot;
+    }
     if (exec_path.starts_with("external/")) {
       // <output_base>/execroot/<workspace> -> <output_base>/external/...
       fs::path in_output_base = files.root.parent_path().parent_path() / exec_path;
-      if (fs::exists(in_output_base, ec)) return in_output_base;
+      if (fs::exists(in_output_base, ec)) {
+        return in_output_base;
+      }
     } else if (!exec_path.starts_with("bazel-out/") && !files.source_root.empty() &&
                fs::exists(files.source_root / exec_path, ec)) {
       return files.source_root / exec_path;
@@ -175,9 +195,10 @@ void CopyDereferenced(const fs::path& from, const fs::path& to) {
   }
   fs::create_directories(to.parent_path());
   fs::copy_file(real, to, fs::copy_options::overwrite_existing, ec);
-  if (ec)
+  if (ec) {
     throw KitError(
         fmt::format("cannot copy {} to {}: {}", real.string(), to.string(), ec.message()));
+  }
   fs::permissions(to, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
                           fs::perms::others_read);
 }
@@ -213,8 +234,8 @@ void SetStagedPermissions(const fs::path& dir) {
 bool KitManifest::ReservesHugeAddressSpace() const {
   for (const auto& flags : {compile_flags, link_flags}) {
     for (const auto& flag : flags) {
-      if (flag.starts_with("-fsanitize=") && (flag.find("address") != std::string::npos ||
-                                              flag.find("thread") != std::string::npos)) {
+      if (flag.starts_with("-fsanitize=") &&
+          (flag.find("address") != std::string::npos || flag.find("thread") != std::string::npos)) {
         return true;
       }
     }
@@ -244,7 +265,9 @@ KitManifest ParseKitManifest(std::string_view json_text, std::string_view source
   kit.headers = StringList(j, "headers", source);
   kit.link_flags = StringList(j, "link_flags", source);
   if (auto it = j.find("link_inputs"); it != j.end()) {
-    if (!it->is_array()) throw KitError(fmt::format("{}: \"link_inputs\" is not a list", source));
+    if (!it->is_array()) {
+      throw KitError(fmt::format("{}: \"link_inputs\" is not a list", source));
+    }
     for (const auto& input : *it) {
       if (!input.is_object() || !input.contains("path") || !input["path"].is_string()) {
         throw KitError(fmt::format("{}: a link input has no \"path\"", source));
@@ -255,18 +278,26 @@ KitManifest ParseKitManifest(std::string_view json_text, std::string_view source
   }
   if (auto it = j.find("short_paths"); it != j.end() && it->is_object()) {
     for (const auto& [key, value] : it->items()) {
-      if (value.is_string()) kit.short_paths[key] = value.get<std::string>();
+      if (value.is_string()) {
+        kit.short_paths[key] = value.get<std::string>();
+      }
     }
   }
-  for (const auto& h : kit.headers) CheckExecPath(h, source);
-  for (const auto& l : kit.link_inputs) CheckExecPath(l.path, source);
+  for (const auto& h : kit.headers) {
+    CheckExecPath(h, source);
+  }
+  for (const auto& l : kit.link_inputs) {
+    CheckExecPath(l.path, source);
+  }
   return kit;
 }
 
 bool IsUnderHiddenDir(std::string_view exec_path) {
   fs::path p{std::string(exec_path)};
   for (auto it = p.begin(); it != p.end(); ++it) {
-    if (std::next(it) != p.end() && *it == "hidden") return true;
+    if (std::next(it) != p.end() && *it == "hidden") {
+      return true;
+    }
   }
   return false;
 }
@@ -310,7 +341,9 @@ StagedKit StageKit(const fs::path& manifest_path, const KitFiles& files,
   }
   std::vector<std::string> visible_headers;
   for (const auto& h : kit.headers) {
-    if (!IsUnderHiddenDir(h)) visible_headers.push_back(h);
+    if (!IsUnderHiddenDir(h)) {
+      visible_headers.push_back(h);
+    }
   }
   std::sort(visible_headers.begin(), visible_headers.end());
   auto fold = [&](const std::string& exec_path) {
@@ -325,8 +358,12 @@ StagedKit StageKit(const fs::path& manifest_path, const KitFiles& files,
     hash.Update(std::string_view("\0", 1));
     hash.Update(Sha256OfFile(real));
   };
-  for (const auto& h : kit.headers) fold(h);
-  for (const auto& l : kit.link_inputs) fold(l.path);
+  for (const auto& h : kit.headers) {
+    fold(h);
+  }
+  for (const auto& l : kit.link_inputs) {
+    fold(l.path);
+  }
   staged.hash = hash.HexDigest();
   for (const auto& h : visible_headers) {
     compile_key.Update(h);
@@ -337,7 +374,9 @@ StagedKit StageKit(const fs::path& manifest_path, const KitFiles& files,
   staged.dir = cache_dir / "kits" / staged.hash;
 
   std::error_code ec;
-  if (fs::exists(staged.dir / "STAGED", ec)) return staged;
+  if (fs::exists(staged.dir / "STAGED", ec)) {
+    return staged;
+  }
 
   // Stage into a private directory, then rename: concurrent graders never see half a kit.
   std::random_device random;
@@ -345,7 +384,9 @@ StagedKit StageKit(const fs::path& manifest_path, const KitFiles& files,
   fs::create_directories(tmp);
   try {
     for (const auto& h : kit.headers) {
-      if (IsUnderHiddenDir(h)) continue;
+      if (IsUnderHiddenDir(h)) {
+        continue;
+      }
       CopyDereferenced(Locate(kit, files, h), tmp / "headers" / h);
     }
     fs::create_directories(tmp / "headers");

@@ -9,10 +9,9 @@
 // override only the limits it cares about.
 #include "grader/lab_config.h"
 
-#include <cctype>
-
 #include <fmt/format.h>
 
+#include <cctype>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -36,11 +35,15 @@ class Reader {
 
   void CheckKeys(const json& object, const std::string& where,
                  const std::set<std::string>& allowed) const {
-    if (!object.is_object()) Fail(where, "expected a JSON object");
+    if (!object.is_object()) {
+      Fail(where, "expected a JSON object");
+    }
     for (const auto& [key, value] : object.items()) {
       if (!allowed.count(key)) {
         std::string known;
-        for (const auto& k : allowed) known += (known.empty() ? "" : ", ") + k;
+        for (const auto& k : allowed) {
+          known += (known.empty() ? "" : ", ") + k;
+        }
         Fail(where, fmt::format("unknown key \"{}\" (known keys: {})", key, known));
       }
     }
@@ -50,18 +53,26 @@ class Reader {
                      const std::string& fallback = "") const {
     auto it = object.find(key);
     if (it == object.end()) {
-      if (required) Fail(where, fmt::format("missing required key \"{}\"", key));
+      if (required) {
+        Fail(where, fmt::format("missing required key \"{}\"", key));
+      }
       return fallback;
     }
-    if (!it->is_string()) Fail(where + "." + key, "expected a string");
+    if (!it->is_string()) {
+      Fail(where + "." + key, "expected a string");
+    }
     return it->get<std::string>();
   }
 
   std::optional<double> Number(const json& object, const std::string& where, const char* key,
                                bool positive) const {
     auto it = object.find(key);
-    if (it == object.end()) return std::nullopt;
-    if (!it->is_number()) Fail(where + "." + key, "expected a number");
+    if (it == object.end()) {
+      return std::nullopt;
+    }
+    if (!it->is_number()) {
+      Fail(where + "." + key, "expected a number");
+    }
     double value = it->get<double>();
     if (positive ? !(value > 0) : !(value >= 0)) {
       Fail(where + "." + key, positive ? "must be greater than 0" : "must not be negative");
@@ -73,10 +84,14 @@ class Reader {
                                    bool required) const {
     auto it = object.find(key);
     if (it == object.end()) {
-      if (required) Fail(where, fmt::format("missing required key \"{}\"", key));
+      if (required) {
+        Fail(where, fmt::format("missing required key \"{}\"", key));
+      }
       return {};
     }
-    if (!it->is_array()) Fail(where + "." + key, "expected an array of strings");
+    if (!it->is_array()) {
+      Fail(where + "." + key, "expected an array of strings");
+    }
     std::vector<std::string> out;
     for (size_t i = 0; i < it->size(); ++i) {
       if (!(*it)[i].is_string()) {
@@ -90,7 +105,9 @@ class Reader {
   LimitsSpec Limits(const json& object, const std::string& where) const {
     LimitsSpec limits;
     auto it = object.find("limits");
-    if (it == object.end()) return limits;
+    if (it == object.end()) {
+      return limits;
+    }
     std::string here = where.empty() ? "limits" : where + ".limits";
     CheckKeys(*it, here,
               {"wall_seconds", "cpu_seconds", "memory_mb", "output_kb", "compile_seconds",
@@ -110,10 +127,14 @@ class Reader {
 };
 
 bool SafeRelativePath(const std::string& path) {
-  if (path.empty() || path.front() == '/') return false;
+  if (path.empty() || path.front() == '/') {
+    return false;
+  }
   std::filesystem::path p(path);
   for (const auto& part : p) {
-    if (part == ".." || part == ".") return false;
+    if (part == ".." || part == ".") {
+      return false;
+    }
   }
   return true;
 }
@@ -122,14 +143,18 @@ bool SafeRelativePath(const std::string& path) {
 
 const SuiteConfig* LabConfig::FindSuite(std::string_view name) const {
   for (const auto& suite : suites) {
-    if (suite.name == name) return &suite;
+    if (suite.name == name) {
+      return &suite;
+    }
   }
   return nullptr;
 }
 
 double LabConfig::TotalPoints() const {
   double total = 0;
-  for (const auto& item : rubric) total += item.points;
+  for (const auto& item : rubric) {
+    total += item.points;
+  }
   return total;
 }
 
@@ -141,33 +166,47 @@ LabConfig ParseLabConfig(std::string_view json_text, std::string_view source) {
   } catch (const json::parse_error& e) {
     throw LabConfigError(fmt::format("{}: not valid JSON: {}", source, e.what()));
   }
-  r.CheckKeys(root, "(top level)",
-              {"id", "title", "order", "handout", "student_files", "suites", "limits",
-               "skeleton_max_score", "rubric", "forbidden_symbols", "namespaces",
-               "allowed_symbols", "budget_seconds"});
+  r.CheckKeys(
+      root, "(top level)",
+      {"id", "title", "order", "handout", "student_files", "suites", "limits", "skeleton_max_score",
+       "rubric", "forbidden_symbols", "namespaces", "allowed_symbols", "budget_seconds"});
   LabConfig lab;
   lab.id = r.String(root, "(top level)", "id", true);
-  if (lab.id.empty()) r.Fail("id", "must not be empty");
+  if (lab.id.empty()) {
+    r.Fail("id", "must not be empty");
+  }
   lab.title = r.String(root, "(top level)", "title", false);
   if (auto it = root.find("order"); it != root.end()) {
-    if (!it->is_number_integer()) r.Fail("order", "expected an integer");
+    if (!it->is_number_integer()) {
+      r.Fail("order", "expected an integer");
+    }
     lab.order = it->get<int>();
   }
   lab.handout = r.String(root, "(top level)", "handout", false);
   lab.student_files = r.Strings(root, "(top level)", "student_files", true);
-  if (lab.student_files.empty()) r.Fail("student_files", "must list at least one file");
+  if (lab.student_files.empty()) {
+    r.Fail("student_files", "must list at least one file");
+  }
   std::set<std::string> seen_files;
   for (size_t i = 0; i < lab.student_files.size(); ++i) {
     const auto& file = lab.student_files[i];
     std::string where = fmt::format("student_files[{}]", i);
-    if (!SafeRelativePath(file)) r.Fail(where, "must be a relative path without . or ..");
-    if (!file.ends_with(".cc")) r.Fail(where, "students edit .cc files only");
-    if (!seen_files.insert(file).second) r.Fail(where, "listed twice: " + file);
+    if (!SafeRelativePath(file)) {
+      r.Fail(where, "must be a relative path without . or ..");
+    }
+    if (!file.ends_with(".cc")) {
+      r.Fail(where, "students edit .cc files only");
+    }
+    if (!seen_files.insert(file).second) {
+      r.Fail(where, "listed twice: " + file);
+    }
   }
   lab.forbidden_symbols = r.Strings(root, "(top level)", "forbidden_symbols", false);
   for (size_t i = 0; i < lab.forbidden_symbols.size(); ++i) {
     std::string where = fmt::format("forbidden_symbols[{}]", i);
-    if (lab.forbidden_symbols[i].empty()) r.Fail(where, "must not be empty");
+    if (lab.forbidden_symbols[i].empty()) {
+      r.Fail(where, "must not be empty");
+    }
     try {
       std::regex check(lab.forbidden_symbols[i], std::regex::ECMAScript);
     } catch (const std::regex_error& e) {
@@ -175,11 +214,15 @@ LabConfig ParseLabConfig(std::string_view json_text, std::string_view source) {
     }
   }
   lab.namespaces = r.Strings(root, "(top level)", "namespaces", false);
-  if (lab.namespaces.empty()) lab.namespaces = {lab.id};
+  if (lab.namespaces.empty()) {
+    lab.namespaces = {lab.id};
+  }
   for (size_t i = 0; i < lab.namespaces.size(); ++i) {
     const std::string& ns = lab.namespaces[i];
     bool identifier = !ns.empty() && !std::isdigit(static_cast<unsigned char>(ns[0]));
-    for (char c : ns) identifier = identifier && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+    for (char c : ns) {
+      identifier = identifier && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+    }
     if (!identifier || ns == "std") {
       r.Fail(fmt::format("namespaces[{}]", i), "must be a C++ identifier other than std");
     }
@@ -196,7 +239,9 @@ LabConfig ParseLabConfig(std::string_view json_text, std::string_view source) {
   lab.budget_seconds = r.Number(root, "(top level)", "budget_seconds", false).value_or(0);
   lab.limits = r.Limits(root, "");
   lab.skeleton_max_score = r.Number(root, "(top level)", "skeleton_max_score", false).value_or(0);
-  if (lab.skeleton_max_score > 100) r.Fail("skeleton_max_score", "must be at most 100");
+  if (lab.skeleton_max_score > 100) {
+    r.Fail("skeleton_max_score", "must be at most 100");
+  }
 
   auto suites = root.find("suites");
   if (suites == root.end() || !suites->is_array() || suites->empty()) {
@@ -211,8 +256,9 @@ LabConfig ParseLabConfig(std::string_view json_text, std::string_view source) {
     if (suite.name.empty() || suite.name.find_first_of(" /=") != std::string::npos) {
       r.Fail(where + ".name", "must be a non-empty word (no spaces, '/' or '=')");
     }
-    if (lab.FindSuite(suite.name))
+    if (lab.FindSuite(suite.name)) {
       r.Fail(where + ".name", "duplicate suite \"" + suite.name + "\"");
+    }
     suite.kit = r.String(s, where, "kit", true);
     if (!suite.kit.starts_with("//") || suite.kit.find(':') == std::string::npos) {
       r.Fail(where + ".kit", "expected a Bazel label like //labs/<id>:public_kit");
@@ -241,7 +287,9 @@ LabConfig ParseLabConfig(std::string_view json_text, std::string_view source) {
     r.CheckKeys(j, where, {"name", "suite", "tests", "points", "hint", "limits"});
     RubricItem item;
     item.name = r.String(j, where, "name", true);
-    if (item.name.empty()) r.Fail(where + ".name", "must not be empty");
+    if (item.name.empty()) {
+      r.Fail(where + ".name", "must not be empty");
+    }
     if (!names.insert(item.name).second) {
       r.Fail(where + ".name", "duplicate rubric item \"" + item.name + "\"");
     }
@@ -250,7 +298,9 @@ LabConfig ParseLabConfig(std::string_view json_text, std::string_view source) {
       r.Fail(where + ".suite", "no suite named \"" + item.suite + "\" in \"suites\"");
     }
     item.tests = r.Strings(j, where, "tests", true);
-    if (item.tests.empty()) r.Fail(where + ".tests", "must list at least one test pattern");
+    if (item.tests.empty()) {
+      r.Fail(where + ".tests", "must list at least one test pattern");
+    }
     for (const auto& pattern : item.tests) {
       if (pattern.empty() || pattern.find_first_of(" :") != std::string::npos) {
         r.Fail(where + ".tests", "bad pattern \"" + pattern +
@@ -258,7 +308,9 @@ LabConfig ParseLabConfig(std::string_view json_text, std::string_view source) {
       }
     }
     auto points = r.Number(j, where, "points", true);
-    if (!points) r.Fail(where, "missing required key \"points\"");
+    if (!points) {
+      r.Fail(where, "missing required key \"points\"");
+    }
     item.points = *points;
     item.hint = r.String(j, where, "hint", false);
     item.limits = r.Limits(j, where);

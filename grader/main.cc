@@ -137,15 +137,21 @@ GradeOptions MakeGradeOptions(const CommonOptions& o) {
 }
 
 bool UseColor(const std::string& mode) {
-  if (mode == "always") return true;
-  if (mode == "never") return false;
+  if (mode == "always") {
+    return true;
+  }
+  if (mode == "never") {
+    return false;
+  }
   return isatty(STDOUT_FILENO) && getenv("NO_COLOR") == nullptr;
 }
 
 void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
-  if (!out.good()) throw GraderFault("cannot write " + path);
+  if (!out.good()) {
+    throw GraderFault("cannot write " + path);
+  }
 }
 
 }  // namespace
@@ -176,9 +182,10 @@ int main(int argc, char** argv) {
   grade->add_flag("--instructor", instructor,
                   "also print instructor-only details on the terminal (never for students)");
   double fail_under = -1;
-  grade->add_option("--fail-under", fail_under,
-                    "exit 3 if the score is below this (0-100) or the submission did not get to "
-                    "run its tests (compile error, rejected upload or code); for scripts")
+  grade
+      ->add_option("--fail-under", fail_under,
+                   "exit 3 if the score is below this (0-100) or the submission did not get to "
+                   "run its tests (compile error, rejected upload or code); for scripts")
       ->check(CLI::Range(0.0, 100.0));
   grade->add_option("SUBMISSION", submission, "the upload: a directory or a .zip")->required();
 
@@ -232,7 +239,9 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (files->parsed()) {
-      for (const auto& file : LoadLabConfig(files_lab).student_files) std::cout << file << "\n";
+      for (const auto& file : LoadLabConfig(files_lab).student_files) {
+        std::cout << file << "\n";
+      }
       return 0;
     }
     if (grade->parsed()) {
@@ -250,7 +259,9 @@ int main(int argc, char** argv) {
       Grader grader(options);
       GradeResult result = grader.GradeUpload(submission);
       std::cout << FormatReport(result, {UseColor(grade_options.color), instructor});
-      if (!results_path.empty()) WriteFile(results_path, GradescopeResults(result).dump(2) + "\n");
+      if (!results_path.empty()) {
+        WriteFile(results_path, GradescopeResults(result).dump(2) + "\n");
+      }
       if (instructor_log == "-" || instructor_log == "/dev/stdout") {
         // After the report, on the same stream (opening /dev/stdout again
         // would truncate a file that stdout is redirected to).
@@ -261,7 +272,9 @@ int main(int argc, char** argv) {
       if (fail_under >= 0) {
         GradeStatus status = result.Status();
         bool ran = status == GradeStatus::kOk || status == GradeStatus::kOutOfTime;
-        if (!ran || result.score.total < fail_under - 1e-9) return 3;
+        if (!ran || result.score.total < fail_under - 1e-9) {
+          return 3;
+        }
       }
       return 0;
     }
@@ -271,7 +284,9 @@ int main(int argc, char** argv) {
         options = MakeGradeOptions(batch_options);
         if (!shard.empty()) {
           auto slash = shard.find('/');
-          if (slash == std::string::npos) throw CLI::ValidationError("--shard", "expected K/N");
+          if (slash == std::string::npos) {
+            throw CLI::ValidationError("--shard", "expected K/N");
+          }
           batch_settings.shard_index = std::stoi(shard.substr(0, slash));
           batch_settings.shard_count = std::stoi(shard.substr(slash + 1));
           if (batch_settings.shard_count < 1 || batch_settings.shard_index < 0 ||

@@ -22,19 +22,21 @@ namespace {
 // The headers declare most of them too; this list covers the ones only the
 // documentation names (UBSan has no interface header in GCC 12).
 const char* const kDocumentedHooks[] = {
-    "__asan_default_options",    "__asan_on_error",           "__lsan_default_options",
-    "__lsan_default_suppressions", "__lsan_is_turned_off",    "__ubsan_default_options",
-    "__tsan_default_options",    "__tsan_default_suppressions", "__tsan_on_report",
-    "__tsan_on_initialize",      "__tsan_on_finalize",        "__msan_default_options",
-    "__hwasan_default_options",  "__sanitizer_report_error_summary",
+    "__asan_default_options",   "__asan_on_error",
+    "__lsan_default_options",   "__lsan_default_suppressions",
+    "__lsan_is_turned_off",     "__ubsan_default_options",
+    "__tsan_default_options",   "__tsan_default_suppressions",
+    "__tsan_on_report",         "__tsan_on_initialize",
+    "__tsan_on_finalize",       "__msan_default_options",
+    "__hwasan_default_options", "__sanitizer_report_error_summary",
 };
 
 // Runtime prefixes: a definition starting with one of these is the runtimes'
 // business even if this machine's runtime does not use that name.
 const char* const kReservedPrefixes[] = {
-    "__asan_",   "__lsan_",   "__ubsan_",  "__tsan_",      "__msan_", "__hwasan_",
-    "__dfsan_",  "__sancov_", "__sanitizer_", "__interceptor_", "___interceptor_",
-    "__libc_",   "_IO_",      "__cxa_",    "__gxx_",       "_dl_",
+    "__asan_",  "__lsan_",   "__ubsan_",     "__tsan_",        "__msan_",         "__hwasan_",
+    "__dfsan_", "__sancov_", "__sanitizer_", "__interceptor_", "___interceptor_", "__libc_",
+    "_IO_",     "__cxa_",    "__gxx_",       "_dl_",
 };
 
 // Sections whose code runs before the sanitizers and the harness are ready,
@@ -49,7 +51,9 @@ bool StartsWith(std::string_view text, std::string_view prefix) {
 
 bool IsReservedByPrefix(std::string_view name) {
   for (const char* prefix : kReservedPrefixes) {
-    if (StartsWith(name, prefix)) return true;
+    if (StartsWith(name, prefix)) {
+      return true;
+    }
   }
   return false;
 }
@@ -60,10 +64,14 @@ std::optional<std::string> SourceName(std::string_view s, size_t& at) {
   size_t digits = 0;
   while (at + digits < s.size() && std::isdigit(static_cast<unsigned char>(s[at + digits]))) {
     length = length * 10 + static_cast<size_t>(s[at + digits] - '0');
-    if (length > 4096) return std::nullopt;
+    if (length > 4096) {
+      return std::nullopt;
+    }
     ++digits;
   }
-  if (digits == 0 || at + digits + length > s.size()) return std::nullopt;
+  if (digits == 0 || at + digits + length > s.size()) {
+    return std::nullopt;
+  }
   std::string name(s.substr(at + digits, length));
   at += digits + length;
   return name;
@@ -71,12 +79,15 @@ std::optional<std::string> SourceName(std::string_view s, size_t& at) {
 
 bool IsStdAbbreviation(std::string_view s) {
   // St (std::), Sa (std::allocator), Sb (std::basic_string), Ss, Si, So, Sd.
-  return s.size() >= 2 && s[0] == 'S' && std::string_view("tabsiod").find(s[1]) != std::string::npos;
+  return s.size() >= 2 && s[0] == 'S' &&
+         std::string_view("tabsiod").find(s[1]) != std::string::npos;
 }
 
 // The namespace of an <encoding> or <name> (without the "_Z").
 std::optional<std::string> NamespaceOfEncoding(std::string_view s, int depth) {
-  if (depth > 8 || s.empty()) return std::string();
+  if (depth > 8 || s.empty()) {
+    return std::string();
+  }
   // Special names: vtables, VTTs, typeinfo and its name, guard variables,
   // reference temporaries: the entity they belong to follows.
   if (StartsWith(s, "TV") || StartsWith(s, "TT") || StartsWith(s, "TI") || StartsWith(s, "TS") ||
@@ -89,21 +100,35 @@ std::optional<std::string> NamespaceOfEncoding(std::string_view s, int depth) {
     int underscores = s[1] == 'h' ? 1 : 2;
     size_t at = 2;
     while (at < s.size() && underscores > 0) {
-      if (s[at] == '_') --underscores;
+      if (s[at] == '_') {
+        --underscores;
+      }
       ++at;
     }
     return NamespaceOfEncoding(s.substr(at), depth + 1);
   }
   // A local entity (a static local, a lambda): Z <function encoding> E ...
-  if (s[0] == 'Z') return NamespaceOfEncoding(s.substr(1), depth + 1);
-  if (s[0] == 'L') s = s.substr(1);  // internal linkage
-  if (s.empty()) return std::string();
+  if (s[0] == 'Z') {
+    return NamespaceOfEncoding(s.substr(1), depth + 1);
+  }
+  if (s[0] == 'L') {
+    s = s.substr(1);  // internal linkage
+  }
+  if (s.empty()) {
+    return std::string();
+  }
   if (s[0] == 'N') {
     size_t at = 1;
-    while (at < s.size() && (s[at] == 'r' || s[at] == 'V' || s[at] == 'K')) ++at;
-    if (at < s.size() && (s[at] == 'R' || s[at] == 'O')) ++at;
+    while (at < s.size() && (s[at] == 'r' || s[at] == 'V' || s[at] == 'K')) {
+      ++at;
+    }
+    if (at < s.size() && (s[at] == 'R' || s[at] == 'O')) {
+      ++at;
+    }
     std::string_view rest = s.substr(at);
-    if (IsStdAbbreviation(rest)) return std::string("std");
+    if (IsStdAbbreviation(rest)) {
+      return std::string("std");
+    }
     if (!rest.empty() && std::isdigit(static_cast<unsigned char>(rest[0]))) {
       size_t pos = 0;
       std::optional<std::string> first = SourceName(rest, pos);
@@ -111,7 +136,9 @@ std::optional<std::string> NamespaceOfEncoding(std::string_view s, int depth) {
     }
     return std::string();
   }
-  if (IsStdAbbreviation(s)) return std::string("std");
+  if (IsStdAbbreviation(s)) {
+    return std::string("std");
+  }
   return std::string();  // the global namespace (unscoped names, operators)
 }
 
@@ -128,17 +155,23 @@ bool IsWeakDefinition(char type) { return type == 'W' || type == 'V' || type == 
 // replaced, so objects carry weak copies of them: those are fine.
 bool IsGlobalOperatorNewOrDelete(std::string_view mangled) {
   for (const char* placement : {"_ZnwmPv", "_ZnamPv", "_ZdlPvS_", "_ZdaPvS_"}) {
-    if (mangled == placement) return false;
+    if (mangled == placement) {
+      return false;
+    }
   }
   for (const char* prefix : {"_Znw", "_Zna", "_Zdl", "_Zda"}) {
-    if (StartsWith(mangled, prefix)) return true;
+    if (StartsWith(mangled, prefix)) {
+      return true;
+    }
   }
   return false;
 }
 
 // The source file an object was compiled from, as the student named it.
 std::string SourceOfObject(std::string object) {
-  if (auto at = object.find("obj/"); at != std::string::npos) object = object.substr(at + 4);
+  if (auto at = object.find("obj/"); at != std::string::npos) {
+    object = object.substr(at + 4);
+  }
   if (object.size() > 2 && object.ends_with(".o")) {
     object = object.substr(0, object.size() - 2) + ".cc";
   }
@@ -163,17 +196,23 @@ std::optional<NmLine> ParseNmLine(const std::string& line) {
   // "file:VALUE T name" (VALUE: 16 hex digits) or "file:                 U name".
   static const std::regex format(R"(^([^:]+):[0-9a-fA-F ]{16} (\S) (\S+)$)");
   std::smatch m;
-  if (!std::regex_match(line, m, format)) return std::nullopt;
+  if (!std::regex_match(line, m, format)) {
+    return std::nullopt;
+  }
   NmLine parsed{m[1], m[2].str()[0], m[3]};
   // Versioned names (nm on shared objects): "write@@GLIBC_2.2.5".
-  if (auto at = parsed.name.find('@'); at != std::string::npos) parsed.name.resize(at);
+  if (auto at = parsed.name.find('@'); at != std::string::npos) {
+    parsed.name.resize(at);
+  }
   return parsed;
 }
 
 }  // namespace
 
 std::string Demangle(const std::string& name) {
-  if (!StartsWith(name, "_Z") || name.size() > 8192) return name;
+  if (!StartsWith(name, "_Z") || name.size() > 8192) {
+    return name;
+  }
   int status = 0;
   std::unique_ptr<char, void (*)(void*)> text(
       abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status), std::free);
@@ -181,7 +220,9 @@ std::string Demangle(const std::string& name) {
 }
 
 std::optional<std::string> ManglingNamespace(std::string_view mangled) {
-  if (!StartsWith(mangled, "_Z")) return std::nullopt;
+  if (!StartsWith(mangled, "_Z")) {
+    return std::nullopt;
+  }
   return NamespaceOfEncoding(mangled.substr(2), 0);
 }
 
@@ -189,12 +230,34 @@ const std::vector<std::string>& ForbiddenCalls() {
   static const std::vector<std::string> calls = {
       // Starting another program (also refused at run time: the harness's
       // seccomp filter), which could run the tests again with other settings.
-      "execve", "execv", "execvp", "execvpe", "execl", "execlp", "execle", "fexecve",
-      "execveat", "system", "popen", "posix_spawn", "posix_spawnp",
+      "execve",
+      "execv",
+      "execvp",
+      "execvpe",
+      "execl",
+      "execlp",
+      "execle",
+      "fexecve",
+      "execveat",
+      "system",
+      "popen",
+      "posix_spawn",
+      "posix_spawnp",
       // The environment the sanitizers read their settings from.
-      "setenv", "putenv", "unsetenv", "clearenv", "environ", "__environ", "_environ",
+      "setenv",
+      "putenv",
+      "unsetenv",
+      "clearenv",
+      "environ",
+      "__environ",
+      "_environ",
       // Taking over crash handling from the sanitizers.
-      "signal", "sigaction", "sysv_signal", "bsd_signal", "__sysv_signal", "sigset",
+      "signal",
+      "sigaction",
+      "sysv_signal",
+      "bsd_signal",
+      "__sysv_signal",
+      "sigset",
       // Walking the loaded objects to find the runtimes' internals.
       "dl_iterate_phdr",
   };
@@ -212,7 +275,9 @@ ReservedNames DeriveReservedNames(const std::vector<std::string>& header_texts,
       names.reserved.insert((*it)[1].str());
     }
   }
-  for (const char* hook : kDocumentedHooks) names.reserved.insert(hook);
+  for (const char* hook : kDocumentedHooks) {
+    names.reserved.insert(hook);
+  }
   // `nm -D` lines: "VALUE T name@@VERSION", or "                 w name" for
   // a weak symbol the library looks up (a hook).
   static const std::regex line_format(R"(^[0-9a-fA-F ]{16} (\S) (\S+)$)");
@@ -220,11 +285,17 @@ ReservedNames DeriveReservedNames(const std::vector<std::string>& header_texts,
   std::string line;
   std::smatch m;
   while (std::getline(in, line)) {
-    if (!std::regex_match(line, m, line_format)) continue;
+    if (!std::regex_match(line, m, line_format)) {
+      continue;
+    }
     char type = m[1].str()[0];
     std::string name = m[2];
-    if (auto at = name.find('@'); at != std::string::npos) name.resize(at);
-    if (name.empty() || StartsWith(name, "_Z")) continue;  // C++ names: the allow-list decides
+    if (auto at = name.find('@'); at != std::string::npos) {
+      name.resize(at);
+    }
+    if (name.empty() || StartsWith(name, "_Z")) {
+      continue;  // C++ names: the allow-list decides
+    }
     if (IsGlobalDefinition(type) || type == 'i' || type == 'w' || type == 'v') {
       names.reserved.insert(name);
     }
@@ -252,12 +323,16 @@ std::optional<std::pair<int, RuleViolation>> CheckSymbol(const NmLine& nm, const
                      rules.namespaces.end();
   };
   if (nm.type == 'i') {
-    return violation(3, "defines an indirect function (IFUNC), whose resolver would run before "
-                        "the sanitizers and the harness: " + shown);
+    return violation(3,
+                     "defines an indirect function (IFUNC), whose resolver would run before "
+                     "the sanitizers and the harness: " +
+                         shown);
   }
   const bool defines = IsGlobalDefinition(nm.type);
   const bool uses = IsUse(nm.type);
-  if (!defines && !uses) return std::nullopt;  // local symbols
+  if (!defines && !uses) {
+    return std::nullopt;  // local symbols
+  }
   for (size_t i = 0; i < forbidden.size(); ++i) {
     if (std::regex_search(shown, forbidden[i])) {
       return violation(
@@ -293,35 +368,53 @@ std::optional<std::pair<int, RuleViolation>> CheckSymbol(const NmLine& nm, const
                             "sanitizers)");
   }
   std::optional<std::string> ns = ManglingNamespace(name);
-  if (in_lab(ns)) return std::nullopt;
-  for (const auto& pattern : allowed) {
-    if (std::regex_search(shown, pattern)) return std::nullopt;
+  if (in_lab(ns)) {
+    return std::nullopt;
   }
-  if (name == "DW.ref.__gxx_personality_v0") return std::nullopt;
-  if (ns && IsWeakDefinition(nm.type)) return std::nullopt;  // instantiations, inline functions
-  return violation(
-      1, fmt::format("defines a symbol outside namespace {}: {} (put your helpers inside "
-                     "namespace {}, in an unnamed namespace, or make them static)",
-                     JoinNamespaces(rules.namespaces), shown,
-                     rules.namespaces.empty() ? "" : rules.namespaces[0]));
+  for (const auto& pattern : allowed) {
+    if (std::regex_search(shown, pattern)) {
+      return std::nullopt;
+    }
+  }
+  if (name == "DW.ref.__gxx_personality_v0") {
+    return std::nullopt;
+  }
+  if (ns && IsWeakDefinition(nm.type)) {
+    return std::nullopt;  // instantiations, inline functions
+  }
+  return violation(1,
+                   fmt::format("defines a symbol outside namespace {}: {} (put your helpers inside "
+                               "namespace {}, in an unnamed namespace, or make them static)",
+                               JoinNamespaces(rules.namespaces), shown,
+                               rules.namespaces.empty() ? "" : rules.namespaces[0]));
 }
 
 }  // namespace
 
 std::optional<RuleViolation> CheckSymbols(std::string_view nm_output, const ObjectRules& rules) {
   std::vector<std::regex> allowed, forbidden;
-  for (const auto& p : rules.allowed_symbols) allowed.emplace_back(p, std::regex::ECMAScript);
-  for (const auto& p : rules.forbidden_symbols) forbidden.emplace_back(p, std::regex::ECMAScript);
+  for (const auto& p : rules.allowed_symbols) {
+    allowed.emplace_back(p, std::regex::ECMAScript);
+  }
+  for (const auto& p : rules.forbidden_symbols) {
+    forbidden.emplace_back(p, std::regex::ECMAScript);
+  }
   std::optional<std::pair<int, RuleViolation>> worst;
   std::istringstream in{std::string(nm_output)};
   std::string line;
   while (std::getline(in, line)) {
     std::optional<NmLine> nm = ParseNmLine(line);
-    if (!nm) continue;
+    if (!nm) {
+      continue;
+    }
     auto found = CheckSymbol(*nm, line, rules, allowed, forbidden);
-    if (found && (!worst || found->first > worst->first)) worst = std::move(found);
+    if (found && (!worst || found->first > worst->first)) {
+      worst = std::move(found);
+    }
   }
-  if (!worst) return std::nullopt;
+  if (!worst) {
+    return std::nullopt;
+  }
   return std::move(worst->second);
 }
 
@@ -337,7 +430,9 @@ std::optional<RuleViolation> CheckSections(std::string_view readelf_output) {
       file = m[1];
       continue;
     }
-    if (!std::regex_search(line, m, section_line)) continue;
+    if (!std::regex_search(line, m, section_line)) {
+      continue;
+    }
     std::string section = m[1];
     for (const char* forbidden : kForbiddenSections) {
       if (section == forbidden || StartsWith(section, std::string(forbidden) + ".")) {
@@ -357,9 +452,13 @@ std::optional<RuleViolation> CheckInstructions(std::string_view objdump_syscall_
   std::istringstream in{std::string(objdump_syscall_lines)};
   std::string line;
   while (std::getline(in, line)) {
-    if (line.empty()) continue;
+    if (line.empty()) {
+      continue;
+    }
     std::string object = line.substr(0, line.find(' '));
-    if (!object.empty() && object.back() == ':') object.pop_back();
+    if (!object.empty() && object.back() == ':') {
+      object.pop_back();
+    }
     return RuleViolation{
         "contains a raw system call instruction (inline assembly): submissions may make "
         "system calls only through the C library",

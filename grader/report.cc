@@ -24,8 +24,12 @@ bool IsHidden(const SuiteConfig* suite) {
 
 std::string Points(double value) {
   std::string s = fmt::format("{:.2f}", value);
-  while (s.back() == '0') s.pop_back();
-  if (s.back() == '.') s.pop_back();
+  while (s.back() == '0') {
+    s.pop_back();
+  }
+  if (s.back() == '.') {
+    s.pop_back();
+  }
   return s;
 }
 
@@ -35,7 +39,9 @@ std::string Indent(const std::string& text, const std::string& prefix, size_t ma
   size_t at = 0;
   while (at < body.size()) {
     size_t end = body.find('\n', at);
-    if (end == std::string::npos) end = body.size();
+    if (end == std::string::npos) {
+      end = body.size();
+    }
     out += prefix + body.substr(at, end - at) + "\n";
     at = end + 1;
   }
@@ -67,14 +73,18 @@ std::string StudentTestLine(const GradeResult& r, const SuiteConfig* suite, cons
                             const Painter& paint) {
   std::string status = t.passed ? paint.Pass("PASS") : paint.Fail("FAIL");
   std::string line = fmt::format("    {} {}", status, t.name);
-  if (IsHidden(suite)) return line + "\n";
+  if (IsHidden(suite)) {
+    return line + "\n";
+  }
   if (t.passed && t.fraction < 1.0) {
     line += fmt::format(" (earned {:.0f}% of its points)", t.fraction * 100);
   }
   line += "\n";
   if (!t.passed) {
     const TestRun* run = suite ? r.FindRun(suite->name, t.name) : nullptr;
-    if (run == nullptr) return line + "         not run\n";
+    if (run == nullptr) {
+      return line + "         not run\n";
+    }
     line += "         " + run->reason + "\n";
     // The test's own assertion messages: public tests only.
     if (run->reason.starts_with("failed")) {
@@ -89,7 +99,9 @@ std::string StudentTestLine(const GradeResult& r, const SuiteConfig* suite, cons
 // Build errors a student may see. A failure to link with a HIDDEN kit is reduced
 // to the missing or duplicate symbols, so no hidden test code is quoted.
 std::string StudentBuildErrors(const SuiteResult& s) {
-  if (s.build.stage == "intake") return "";
+  if (s.build.stage == "intake") {
+    return "";
+  }
   if (!IsHidden(s.suite) || s.build.stage == kStageCompile || s.build.stage == kStageRules ||
       s.build.stage == "budget") {
     return s.build.errors;
@@ -102,40 +114,55 @@ std::string StudentBuildErrors(const SuiteResult& s) {
     found.insert((*it)[1].str() + " '" + (*it)[2].str() + "'");
   }
   std::string out = "the submission does not link with the hidden tests:\n";
-  for (const auto& f : found) out += "  " + f + "\n";
-  if (found.empty())
+  for (const auto& f : found) {
+    out += "  " + f + "\n";
+  }
+  if (found.empty()) {
     out += "  (check that every function the lab's headers declare is defined once)\n";
+  }
   return out;
 }
 
 std::string BuildErrorsForStudent(const GradeResult& r) {
   const SuiteResult* failed = nullptr;
   for (const auto& s : r.suites) {
-    if (!s.build.ok && (!failed || (IsHidden(failed->suite) && !IsHidden(s.suite)))) failed = &s;
+    if (!s.build.ok && (!failed || (IsHidden(failed->suite) && !IsHidden(s.suite)))) {
+      failed = &s;
+    }
   }
   return failed ? StudentBuildErrors(*failed) : "";
 }
 
 std::string FilesSection(const GradeResult& r) {
   std::string out;
-  if (!r.intake_error.empty()) out += "Upload rejected: " + r.intake_error + "\n";
+  if (!r.intake_error.empty()) {
+    out += "Upload rejected: " + r.intake_error + "\n";
+  }
   if (std::string rule = r.RejectedRule(); !rule.empty()) {
     out += "Code rejected: the submission " + rule + ". Nothing was run; the score is 0.\n";
   }
   if (r.nothing_submitted) {
     std::string files;
-    for (const auto& f : r.lab.student_files) files += (files.empty() ? "" : ", ") + f;
+    for (const auto& f : r.lab.student_files) {
+      files += (files.empty() ? "" : ", ") + f;
+    }
     out += "Nothing to grade: the upload holds none of the lab's files (" + files +
            "). Upload them (anywhere in a folder or a .zip); the score is 0.\n";
   }
-  for (const auto& note : r.notes) out += "Note: " + note + "\n";
+  for (const auto& note : r.notes) {
+    out += "Note: " + note + "\n";
+  }
   if (!r.accepted.empty()) {
     out += "Graded files:\n";
-    for (const auto& a : r.accepted) out += "  " + a + "\n";
+    for (const auto& a : r.accepted) {
+      out += "  " + a + "\n";
+    }
   }
   if (!r.missing.empty()) {
     out += "Missing files (the lab's skeleton was used instead):\n";
-    for (const auto& m : r.missing) out += "  " + m + "\n";
+    for (const auto& m : r.missing) {
+      out += "  " + m + "\n";
+    }
   }
   if (!r.ignored.empty()) {
     out += "Ignored files (not part of the lab's allow-list):\n";
@@ -154,14 +181,20 @@ std::string FilesSection(const GradeResult& r) {
 int CountFailures(const GradeResult& r, bool hidden) {
   int failed = 0;
   for (const auto& item : r.score.items) {
-    if (IsHidden(SuiteOf(r, *item.item)) != hidden) continue;
-    for (const auto& t : item.tests) failed += t.passed ? 0 : 1;
+    if (IsHidden(SuiteOf(r, *item.item)) != hidden) {
+      continue;
+    }
+    for (const auto& t : item.tests) {
+      failed += t.passed ? 0 : 1;
+    }
   }
   return failed;
 }
 
 std::string BudgetNote(const GradeResult& r) {
-  if (r.Status() != GradeStatus::kOutOfTime) return "";
+  if (r.Status() != GradeStatus::kOutOfTime) {
+    return "";
+  }
   return fmt::format(
       "The submission ran out of its time budget ({} s for the whole grade): {} test{} did not "
       "run and score 0. Look for tests that time out.",
@@ -170,21 +203,26 @@ std::string BudgetNote(const GradeResult& r) {
 
 std::string SummaryText(const GradeResult& r) {
   std::string out = fmt::format("Score: {} / 100\n", Points(r.score.total));
-  if (std::string note = BudgetNote(r); !note.empty()) out += note + "\n";
-  if (!r.Compiled() && r.intake_error.empty() && r.RejectedRule().empty() &&
-      !r.nothing_submitted) {
+  if (std::string note = BudgetNote(r); !note.empty()) {
+    out += note + "\n";
+  }
+  if (!r.Compiled() && r.intake_error.empty() && r.RejectedRule().empty() && !r.nothing_submitted) {
     out += "The submission does not build, so no test could run. First errors:\n";
     out += BuildErrorsForStudent(r);
   }
   std::string note = HiddenFailureNote(r);
-  if (!note.empty()) out += note + "\n";
+  if (!note.empty()) {
+    out += note + "\n";
+  }
   return out;
 }
 
 }  // namespace
 
 std::string HiddenFailureNote(const GradeResult& r) {
-  if (!r.Compiled()) return "";
+  if (!r.Compiled()) {
+    return "";
+  }
   int public_failed = CountFailures(r, false);
   int hidden_failed = CountFailures(r, true);
   if (public_failed == 0 && hidden_failed > 0) {
@@ -198,8 +236,7 @@ std::string FormatReport(const GradeResult& r, const ReportOptions& options) {
   Painter paint(options.color);
   std::string out = paint.Bold(fmt::format("labkit: {} — {}", r.lab.id, r.lab.title)) + "\n";
   out += FilesSection(r);
-  if (!r.Compiled() && r.intake_error.empty() && r.RejectedRule().empty() &&
-      !r.nothing_submitted) {
+  if (!r.Compiled() && r.intake_error.empty() && r.RejectedRule().empty() && !r.nothing_submitted) {
     out += paint.Fail("Build failed") + " — first errors:\n" +
            Indent(BuildErrorsForStudent(r), "  ", 8192);
   }
@@ -210,14 +247,24 @@ std::string FormatReport(const GradeResult& r, const ReportOptions& options) {
     std::string mark = all ? paint.Pass("[ok]") : paint.Fail("[--]");
     out += fmt::format("{} {}  {} / {}{}\n", mark, paint.Bold(item.item->name), Points(item.earned),
                        Points(item.possible), IsHidden(suite) ? paint.Dim("  (hidden tests)") : "");
-    for (const auto& t : item.tests) out += StudentTestLine(r, suite, t, paint);
-    if (!all && !item.item->hint.empty()) out += paint.Dim("    hint: " + item.item->hint) + "\n";
+    for (const auto& t : item.tests) {
+      out += StudentTestLine(r, suite, t, paint);
+    }
+    if (!all && !item.item->hint.empty()) {
+      out += paint.Dim("    hint: " + item.item->hint) + "\n";
+    }
   }
   out += "\n" + paint.Bold(fmt::format("Score: {} / 100", Points(r.score.total))) + "\n";
-  if (std::string budget = BudgetNote(r); !budget.empty()) out += paint.Warn(budget) + "\n";
+  if (std::string budget = BudgetNote(r); !budget.empty()) {
+    out += paint.Warn(budget) + "\n";
+  }
   std::string note = HiddenFailureNote(r);
-  if (!note.empty()) out += paint.Warn(note) + "\n";
-  if (options.instructor) out += "\n" + InstructorLog(r);
+  if (!note.empty()) {
+    out += paint.Warn(note) + "\n";
+  }
+  if (options.instructor) {
+    out += "\n" + InstructorLog(r);
+  }
   return out;
 }
 
@@ -239,8 +286,12 @@ nlohmann::json GradescopeResults(const GradeResult& r) {
       output += "Not run: the submission did not build.\n";
     }
     Painter plain(false);
-    for (const auto& t : item.tests) output += StudentTestLine(r, suite, t, plain);
-    if (!all && !item.item->hint.empty()) output += "Hint: " + item.item->hint + "\n";
+    for (const auto& t : item.tests) {
+      output += StudentTestLine(r, suite, t, plain);
+    }
+    if (!all && !item.item->hint.empty()) {
+      output += "Hint: " + item.item->hint + "\n";
+    }
     tests.push_back({{"name", item.item->name},
                      {"number", std::to_string(++number)},
                      {"score", std::round(item.earned * 100) / 100},
@@ -262,9 +313,11 @@ nlohmann::json GradescopeResults(const GradeResult& r) {
 }
 
 std::string InstructorLog(const GradeResult& r) {
-  std::string out = fmt::format("== instructor log: {} — score {} / 100, {} ({:.1f} s)\n",
-                                r.lab.id, Points(r.score.total), StatusName(r.Status()), r.seconds);
-  for (const auto& note : r.instructor_notes) out += "note: " + note + "\n";
+  std::string out = fmt::format("== instructor log: {} — score {} / 100, {} ({:.1f} s)\n", r.lab.id,
+                                Points(r.score.total), StatusName(r.Status()), r.seconds);
+  for (const auto& note : r.instructor_notes) {
+    out += "note: " + note + "\n";
+  }
   if (r.tampered) {
     out +=
         "!! TAMPERING: some tests' result records had a wrong nonce or were forged; the code "
@@ -272,22 +325,37 @@ std::string InstructorLog(const GradeResult& r) {
   }
   out += FilesSection(r);
   for (const auto& s : r.suites) {
-    if (r.nothing_submitted) break;
+    if (r.nothing_submitted) {
+      break;
+    }
     out += fmt::format("\n-- suite {} ({}): build {}\n", s.suite->name,
                        IsHidden(s.suite) ? "hidden" : "visible",
                        s.build.ok ? "ok" : s.build.stage + " failed");
-    if (!s.build.ok && !s.build.log.empty()) out += Indent(s.build.log, "   | ", 16384);
+    if (!s.build.ok && !s.build.log.empty()) {
+      out += Indent(s.build.log, "   | ", 16384);
+    }
     for (const auto& [name, run] : s.runs) {
       out += fmt::format("  {} {}  ({:.2f} s){}\n", run.passed ? "PASS" : "FAIL", name, run.seconds,
                          run.passed ? "" : "  " + run.reason);
-      if (run.passed && run.fraction < 1)
+      if (run.passed && run.fraction < 1) {
         out += fmt::format("     fraction {:.3f}\n", run.fraction);
-      if (run.tampered) out += "     tampering: " + run.detail + "\n";
+      }
+      if (run.tampered) {
+        out += "     tampering: " + run.detail + "\n";
+      }
       if (!run.passed) {
-        if (!run.detail.empty()) out += "     sandbox: " + run.detail + "\n";
-        for (const auto& m : run.failure_messages) out += Indent(m, "     msg| ", 2048);
-        if (!run.stderr_data.empty()) out += Indent(run.stderr_data, "  stderr| ", 8192);
-        if (!run.stdout_data.empty()) out += Indent(run.stdout_data, "  stdout| ", 4096);
+        if (!run.detail.empty()) {
+          out += "     sandbox: " + run.detail + "\n";
+        }
+        for (const auto& m : run.failure_messages) {
+          out += Indent(m, "     msg| ", 2048);
+        }
+        if (!run.stderr_data.empty()) {
+          out += Indent(run.stderr_data, "  stderr| ", 8192);
+        }
+        if (!run.stdout_data.empty()) {
+          out += Indent(run.stdout_data, "  stdout| ", 4096);
+        }
       }
     }
   }

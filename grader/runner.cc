@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 #include <string.h>
 
+#include <cmath>
 #include <random>
 #include <regex>
 #include <sstream>
@@ -35,7 +36,9 @@ std::vector<std::string> Split(std::string_view line, size_t max_parts) {
   size_t at = 0;
   while (at <= line.size() && parts.size() + 1 < max_parts) {
     size_t space = line.find(' ', at);
-    if (space == std::string_view::npos) break;
+    if (space == std::string_view::npos) {
+      break;
+    }
     parts.emplace_back(line.substr(at, space - at));
     at = space + 1;
   }
@@ -59,17 +62,22 @@ std::string Unescape(std::string_view text) {
 std::string RandomHex(size_t bytes) {
   std::random_device random;
   std::string out;
-  for (size_t i = 0; i < bytes; ++i) out += fmt::format("{:02x}", random() & 0xff);
+  for (size_t i = 0; i < bytes; ++i) {
+    out += fmt::format("{:02x}", random() & 0xff);
+  }
   return out;
 }
 
 std::string FormatSeconds(double seconds) {
-  return seconds == static_cast<long>(seconds) ? fmt::format("{}", static_cast<long>(seconds))
-                                               : fmt::format("{:.1f}", seconds);
+  const long whole = std::lround(seconds);
+  return std::abs(seconds - static_cast<double>(whole)) < 1e-9 ? fmt::format("{}", whole)
+                                                               : fmt::format("{:.1f}", seconds);
 }
 
 std::string Shorten(std::string text, size_t max) {
-  if (text.size() > max) text = text.substr(0, max) + "...";
+  if (text.size() > max) {
+    text = text.substr(0, max) + "...";
+  }
   return text;
 }
 
@@ -78,15 +86,21 @@ std::string FailureReason(const std::vector<std::string>& messages) {
   static const std::regex not_implemented(R"(not implemented: ([^\s"()]+))");
   for (const auto& m : messages) {
     std::smatch match;
-    if (std::regex_search(m, match, not_implemented)) return "not implemented: " + match[1].str();
+    if (std::regex_search(m, match, not_implemented)) {
+      return "not implemented: " + match[1].str();
+    }
   }
-  if (messages.empty()) return "failed";
+  if (messages.empty()) {
+    return "failed";
+  }
   std::string first = messages.front();
   // Drop the "file:line: " prefix the harness adds.
   static const std::regex where(R"(^[^\s:]+:\d+: )");
   first = std::regex_replace(first, where, "", std::regex_constants::format_first_only);
   for (char& c : first) {
-    if (c == '\n') c = ' ';
+    if (c == '\n') {
+      c = ' ';
+    }
   }
   return "failed: " + Shorten(first, 200);
 }
@@ -102,9 +116,13 @@ SandboxSpec TestSpec(const fs::path& binary, const RunOptions& options) {
               {"HOME", kSandboxWorkDir},
               {"TMPDIR", kSandboxWorkDir},
               {"GTEST_COLOR", "no"}};
-  for (auto& e : SanitizerEnvironment()) spec.env.push_back(e);
+  for (auto& e : SanitizerEnvironment()) {
+    spec.env.push_back(e);
+  }
   spec.limits = options.limits;
-  if (options.no_address_space_limit) spec.limits.limit_address_space = false;
+  if (options.no_address_space_limit) {
+    spec.limits.limit_address_space = false;
+  }
   spec.group = options.group;
   return spec;
 }
@@ -142,31 +160,48 @@ RecordCheck CheckRecords(std::string_view channel, std::string_view test, std::s
   int number = 0;
   while (std::getline(in, line)) {
     ++number;
-    if (line.empty()) continue;
+    if (line.empty()) {
+      continue;
+    }
     std::string kind = line.substr(0, line.find(' '));
     if (kind == "START") {
       auto p = Split(line, 3);
-      if (p.size() != 3 || p[2] != nonce)
+      if (p.size() != 3 || p[2] != nonce) {
         return forged(fmt::format("line {}: START with a wrong nonce", number));
-      if (p[1] != test)
+      }
+      if (p[1] != test) {
         return forged(fmt::format("line {}: START for another test ({})", number, p[1]));
-      if (started) return forged(fmt::format("line {}: a second START", number));
+      }
+      if (started) {
+        return forged(fmt::format("line {}: a second START", number));
+      }
       started = true;
     } else if (kind == "FAIL_MSG") {
       auto p = Split(line, 4);
-      if (p.size() != 4 || p[2] != nonce)
+      if (p.size() != 4 || p[2] != nonce) {
         return forged(fmt::format("line {}: FAIL_MSG with a wrong nonce", number));
-      if (p[1] != test) return forged(fmt::format("line {}: FAIL_MSG for another test", number));
-      if (!started || ended)
+      }
+      if (p[1] != test) {
+        return forged(fmt::format("line {}: FAIL_MSG for another test", number));
+      }
+      if (!started || ended) {
         return forged(fmt::format("line {}: FAIL_MSG outside the test", number));
+      }
       check.failure_messages.push_back(Unescape(p[3]));
     } else if (kind == "END") {
       auto p = Split(line, 7);
-      if (p.size() != 7 || p[3] != nonce)
+      if (p.size() != 7 || p[3] != nonce) {
         return forged(fmt::format("line {}: END with a wrong nonce", number));
-      if (p[1] != test) return forged(fmt::format("line {}: END for another test", number));
-      if (!started) return forged(fmt::format("line {}: END without START", number));
-      if (ended) return forged(fmt::format("line {}: a second END", number));
+      }
+      if (p[1] != test) {
+        return forged(fmt::format("line {}: END for another test", number));
+      }
+      if (!started) {
+        return forged(fmt::format("line {}: END without START", number));
+      }
+      if (ended) {
+        return forged(fmt::format("line {}: a second END", number));
+      }
       ended = true;
       check.digest = p[4];
       try {
@@ -206,13 +241,21 @@ std::string SanitizerReason(std::string_view stderr_text) {
   static const std::regex ubsan(R"(runtime error: ([^\n]*))");
   static const std::regex other(R"(ERROR: (\w+Sanitizer): ([^\n]*))");
   std::smatch m;
-  if (std::regex_search(text, m, asan)) return "AddressSanitizer: " + m[1].str();
-  if (std::regex_search(text, m, leak)) return "leaked memory (LeakSanitizer)";
+  if (std::regex_search(text, m, asan)) {
+    return "AddressSanitizer: " + m[1].str();
+  }
+  if (std::regex_search(text, m, leak)) {
+    return "leaked memory (LeakSanitizer)";
+  }
   if (std::regex_search(text, m, ubsan)) {
     return "undefined behaviour (UBSan): " + Shorten(m[1].str(), 120);
   }
-  if (std::regex_search(text, m, tsan)) return "ThreadSanitizer: " + m[1].str();
-  if (std::regex_search(text, m, other)) return m[1].str() + ": " + Shorten(m[2].str(), 120);
+  if (std::regex_search(text, m, tsan)) {
+    return "ThreadSanitizer: " + m[1].str();
+  }
+  if (std::regex_search(text, m, other)) {
+    return m[1].str() + ": " + Shorten(m[2].str(), 120);
+  }
   return "";
 }
 
@@ -223,15 +266,25 @@ std::vector<std::string> ParseTestList(std::string_view output) {
   std::istringstream in(text);
   std::string line;
   while (std::getline(in, line)) {
-    if (auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
-    if (line.empty()) continue;
+    if (auto hash = line.find('#'); hash != std::string::npos) {
+      line.resize(hash);
+    }
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) {
+      line.pop_back();
+    }
+    if (line.empty()) {
+      continue;
+    }
     if (line[0] != ' ') {
-      if (line.back() == '.') suite = line;  // "Suite." (other lines: noise)
+      if (line.back() == '.') {
+        suite = line;  // "Suite." (other lines: noise)
+      }
       continue;
     }
     std::string name = line.substr(line.find_first_not_of(' '));
-    if (!suite.empty() && name.find(' ') == std::string::npos) tests.push_back(suite + name);
+    if (!suite.empty() && name.find(' ') == std::string::npos) {
+      tests.push_back(suite + name);
+    }
   }
   return tests;
 }
@@ -251,7 +304,9 @@ std::vector<std::string> ListTests(const fs::path& trusted_binary, const RunOpti
         DescribeOutcome(result, spec.limits), Shorten(result.stderr_data, 2000)));
   }
   auto tests = ParseTestList(result.stdout_data);
-  if (tests.empty()) throw GraderFault("the reference build lists no tests; check the kit");
+  if (tests.empty()) {
+    throw GraderFault("the reference build lists no tests; check the kit");
+  }
   return tests;
 }
 
@@ -285,7 +340,9 @@ TestRun RunTest(const fs::path& binary, const std::string& test, const RunOption
   run.failure_messages = records.failure_messages;
   run.digest = records.digest;
   run.tampered = records.verdict == RecordCheck::Verdict::kForged;
-  if (run.tampered) run.detail += " Records rejected: " + records.problem + ".";
+  if (run.tampered) {
+    run.detail += " Records rejected: " + records.problem + ".";
+  }
 
   const Limits& limits = spec.limits;
   std::string sanitizer = SanitizerReason(run.stderr_data);

@@ -51,7 +51,7 @@ struct TestRun {
   // For the instructor only: never shown for hidden tests.
   std::string stdout_data;
   std::string stderr_data;
-  std::string detail;  // the sandbox's account of the run
+  std::string detail;      // the sandbox's account of the run
   double seconds = 0;      // wall-clock
   double cpu_seconds = 0;  // of the whole process tree
 };
@@ -59,8 +59,8 @@ struct TestRun {
 struct RunOptions {
   Limits limits;
   bool no_address_space_limit = false;  // ASan/TSan binary: no RLIMIT_AS
-  std::filesystem::path work_dir;  // scratch space for this run (created, then removed)
-  std::optional<gid_t> group;      // as root: the grade group (shared_dirs.h)
+  std::filesystem::path work_dir;       // scratch space for this run (created, then removed)
+  std::optional<gid_t> group;           // as root: the grade group (shared_dirs.h)
 };
 
 // Runs `--gtest_list_tests` on a TRUSTED binary (the reference build) in the sandbox.

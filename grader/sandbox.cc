@@ -331,8 +331,7 @@ void AdoptStreams(RunState& state, StartedChild& started, const Limits& limits) 
 
 // Reads the streams and watches the limits until the child exits (it is then
 // reaped) or a limit stops the run (state.limit_hit says which).
-void Supervise(RunState& state, const StartedChild& started, const Limits& limits,
-               long run_uid) {
+void Supervise(RunState& state, const StartedChild& started, const Limits& limits, long run_uid) {
   const auto deadline = started.start + std::chrono::duration_cast<Clock::duration>(
                                             std::chrono::duration<double>(limits.wall_seconds));
   auto last_sample = Clock::time_point{};

@@ -30,13 +30,17 @@ bool MatchesPattern(std::string_view pattern, std::string_view name) {
       return false;
     }
   }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
+  while (p < pattern.size() && pattern[p] == '*') {
+    ++p;
+  }
   return p == pattern.size();
 }
 
 const ItemScore* Score::Find(std::string_view item_name) const {
   for (const auto& item : items) {
-    if (item.item && item.item->name == item_name) return &item;
+    if (item.item && item.item->name == item_name) {
+      return &item;
+    }
   }
   return nullptr;
 }
@@ -49,7 +53,9 @@ std::vector<std::vector<std::string>> AssignTests(const LabConfig& lab, const Te
       std::vector<size_t> owners;
       for (size_t i = 0; i < lab.rubric.size(); ++i) {
         const RubricItem& item = lab.rubric[i];
-        if (item.suite != suite) continue;
+        if (item.suite != suite) {
+          continue;
+        }
         for (const auto& pattern : item.tests) {
           if (MatchesPattern(pattern, test)) {
             owners.push_back(i);
@@ -62,8 +68,9 @@ std::vector<std::vector<std::string>> AssignTests(const LabConfig& lab, const Te
             fmt::format("test {} (suite \"{}\") matches no rubric item", test, suite));
       } else if (owners.size() > 1) {
         std::string names_list;
-        for (size_t i : owners)
+        for (size_t i : owners) {
           names_list += (names_list.empty() ? "\"" : ", \"") + lab.rubric[i].name + "\"";
+        }
         problems.push_back(fmt::format("test {} (suite \"{}\") matches several rubric items: {}",
                                        test, suite, names_list));
       } else {
@@ -79,7 +86,9 @@ std::vector<std::vector<std::string>> AssignTests(const LabConfig& lab, const Te
   }
   if (!problems.empty()) {
     std::string message = fmt::format("lab.json of {}: the rubric does not fit the tests:", lab.id);
-    for (const auto& p : problems) message += "\n  - " + p;
+    for (const auto& p : problems) {
+      message += "\n  - " + p;
+    }
     throw LabConfigError(message);
   }
   return assignment;
@@ -118,7 +127,9 @@ Score ComputeScore(
     score.total += item_score.earned;
     score.items.push_back(std::move(item_score));
   }
-  if (score.total > 100) score.total = 100;
+  if (score.total > 100) {
+    score.total = 100;
+  }
   return score;
 }
 

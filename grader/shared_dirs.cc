@@ -32,7 +32,9 @@ bool IsExecutable(const fs::directory_entry& entry) {
 }  // namespace
 
 std::optional<gid_t> GroupForRuns(std::optional<gid_t> lease_gid) {
-  if (geteuid() != 0) return std::nullopt;
+  if (geteuid() != 0) {
+    return std::nullopt;
+  }
   return lease_gid;
 }
 

@@ -26,8 +26,7 @@ enum class RunAccess { kRead, kWrite };
 
 // Creates `dir` (and its parents) if needed and shares it with `group`'s
 // runs: read-only or writable. Only `dir` itself, not its contents.
-void MakeSharedDir(const std::filesystem::path& dir, std::optional<gid_t> group,
-                   RunAccess access);
+void MakeSharedDir(const std::filesystem::path& dir, std::optional<gid_t> group, RunAccess access);
 
 // Seals a whole tree for `group`'s runs: everything owned by root (so the
 // runs that wrote it can no longer change it), readable by the group,

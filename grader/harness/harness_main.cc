@@ -43,6 +43,7 @@
 
 // LeakSanitizer's interface, when the runtime is linked in (AddressSanitizer
 // builds); weak, so other builds link without it.
+// NOLINTNEXTLINE(bugprone-reserved-identifier): the runtime's own name.
 extern "C" int __lsan_do_recoverable_leak_check() __attribute__((weak));
 
 namespace labkit::harness {
@@ -76,10 +77,14 @@ __attribute__((section(".preinit_array"), used)) void (*const forbid_exec)(int, 
 
 int FdFromEnv(const char* name) {
   const char* value = std::getenv(name);
-  if (value == nullptr || *value == '\0') return -1;
+  if (value == nullptr || *value == '\0') {
+    return -1;
+  }
   char* end = nullptr;
   long fd = std::strtol(value, &end, 10);
-  if (*end != '\0' || fd < 0 || fd > 65535) return -1;
+  if (*end != '\0' || fd < 0 || fd > 65535) {
+    return -1;
+  }
   return static_cast<int>(fd);
 }
 
@@ -88,13 +93,19 @@ std::string ReadNonce(int fd) {
   size_t used = 0;
   while (used < sizeof(buffer) - 1) {
     ssize_t n = read(fd, buffer + used, sizeof(buffer) - 1 - used);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      break;
+    }
     used += static_cast<size_t>(n);
   }
   close(fd);
   std::string nonce(buffer, used);
-  while (!nonce.empty() && (nonce.back() == '\n' || nonce.back() == ' ')) nonce.pop_back();
+  while (!nonce.empty() && (nonce.back() == '\n' || nonce.back() == ' ')) {
+    nonce.pop_back();
+  }
   return nonce.empty() ? "missing" : nonce;
 }
 
@@ -103,8 +114,12 @@ void WriteAll(int fd, const std::string& text) {
   size_t left = text.size();
   while (left > 0) {
     ssize_t n = write(fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      return;
+    }
     p += n;
     left -= static_cast<size_t>(n);
   }
@@ -139,7 +154,9 @@ class RecordListener : public testing::EmptyTestEventListener {
   // GoogleTest holds its own lock while it calls this, so it must not call back
   // into UnitTest (current_test_info() would deadlock): the name comes from OnTestStart.
   void OnTestPartResult(const testing::TestPartResult& result) override {
-    if (!result.failed()) return;
+    if (!result.failed()) {
+      return;
+    }
     std::string where = result.file_name() ? std::string(result.file_name()) + ":" +
                                                  std::to_string(result.line_number()) + ": "
                                            : std::string();

@@ -10,8 +10,12 @@ void ObserveText(std::string_view label, std::string_view text) {
 }
 
 void ReportFraction(double fraction) {
-  if (!(fraction >= 0.0)) fraction = 0.0;  // also catches NaN
-  if (fraction > 1.0) fraction = 1.0;
+  if (!(fraction >= 0.0)) {
+    fraction = 0.0;  // also catches NaN
+  }
+  if (fraction > 1.0) {
+    fraction = 1.0;
+  }
   harness::CurrentTest().fraction = fraction;
 }
 

@@ -227,13 +227,15 @@ TEST_F(Attacks, TwinsScoreAsExpected) {
   EXPECT_EQ(Grade("honest").score.total, 100) << InstructorLog(Grade("honest"));
   const GradeResult& leak = Grade("leak");
   EXPECT_LT(leak.score.total, 100);
-  EXPECT_EQ(Reason(leak, "AddPublic.Small"), "leaked memory (LeakSanitizer)") << InstructorLog(leak);
+  EXPECT_EQ(Reason(leak, "AddPublic.Small"), "leaked memory (LeakSanitizer)")
+      << InstructorLog(leak);
 }
 
 // --- Sanitizer and runtime hooks. ---------------------------------------------
 
 TEST_F(Attacks, LeakSanitizerTurnedOffByItsHook) {
-  ExpectRejected("lsan_turned_off", "leak", "defines a symbol the grader reserves: __lsan_is_turned_off");
+  ExpectRejected("lsan_turned_off", "leak",
+                 "defines a symbol the grader reserves: __lsan_is_turned_off");
 }
 
 TEST_F(Attacks, LeaksSuppressedByDefault) {

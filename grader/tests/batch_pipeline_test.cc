@@ -105,7 +105,8 @@ TEST_F(BatchPipeline, ScoresEqualGradingEachAlone) {
   auto book = Gradebook(out / "gradebook.csv");
   ASSERT_EQ(book.size(), 7u) << Read(out / "gradebook.csv");
   for (const auto& [id, row] : book) {
-    GradeResult alone = grader_->GradeUpload(*root_ / "class" / (id == "broken" ? "broken.zip" : id));
+    GradeResult alone =
+        grader_->GradeUpload(*root_ / "class" / (id == "broken" ? "broken.zip" : id));
     EXPECT_EQ(row.first, fmt::format("{:.2f}", std::round(alone.score.total * 100) / 100)) << id;
     EXPECT_EQ(row.second, StatusName(alone.Status())) << id;
     EXPECT_TRUE(fs::exists(out / id / "results.json")) << id;

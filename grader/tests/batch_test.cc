@@ -1,6 +1,8 @@
 // Unit tests of a class's intake and outputs: listing submissions (folders,
 // zips, Gradescope exports), records, sharding, the gradebook, the report and
 // merging. No grading here (batch_pipeline_test grades real submissions).
+#include "grader/batch.h"
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <gtest/gtest.h>
@@ -10,7 +12,6 @@
 #include <set>
 #include <sstream>
 
-#include "grader/batch.h"
 #include "grader/class_intake.h"
 #include "grader/class_report.h"
 
@@ -231,8 +232,9 @@ TEST(Records, RoundTripThroughJson) {
 }
 
 TEST(Gradebook, OneRowPerSubmissionQuotedForSpreadsheets) {
-  std::string csv = GradebookCsv(Info(), {Record("alice", 100, "ok"), Record("=cmd|x", 0, "compile error"),
-                                          Record("o'hara, k", 50, "ok")});
+  std::string csv =
+      GradebookCsv(Info(), {Record("alice", 100, "ok"), Record("=cmd|x", 0, "compile error"),
+                            Record("o'hara, k", 50, "ok")});
   std::istringstream lines(csv);
   std::string line;
   std::getline(lines, line);
@@ -248,17 +250,18 @@ TEST(Gradebook, OneRowPerSubmissionQuotedForSpreadsheets) {
 
 TEST(ClassReport, EscapesWhatStudentsControlAndHoldsTheNumbers) {
   std::vector<SubmissionRecord> records = {Record("<script>alert(1)</script>", 100, "ok"),
-                                           Record("bob", 40, "ok"), Record("carol", 0, "compile error")};
+                                           Record("bob", 40, "ok"),
+                                           Record("carol", 0, "compile error")};
   records[2].detail = "student/toy.cc:3: error: <oops>";
   std::string html = ClassReportHtml(Info(), records);
   EXPECT_EQ(html.find("<script>alert(1)"), std::string::npos);
   EXPECT_NE(html.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
   EXPECT_NE(html.find("error: &lt;oops&gt;"), std::string::npos);
-  EXPECT_NE(html.find("<b>3</b>"), std::string::npos);       // submissions
-  EXPECT_NE(html.find("<b>46.67</b>"), std::string::npos);   // mean score
+  EXPECT_NE(html.find("<b>3</b>"), std::string::npos);         // submissions
+  EXPECT_NE(html.find("<b>46.67</b>"), std::string::npos);     // mean score
   EXPECT_NE(html.find("SumHidden.Large"), std::string::npos);  // hidden tests are listed
-  EXPECT_NE(html.find("Chart.js v4"), std::string::npos);    // the charting library is inline
-  EXPECT_EQ(html.find("src=\"http"), std::string::npos);     // and nothing is fetched
+  EXPECT_NE(html.find("Chart.js v4"), std::string::npos);      // the charting library is inline
+  EXPECT_EQ(html.find("src=\"http"), std::string::npos);       // and nothing is fetched
   EXPECT_NE(html.find("href=\"carol/instructor.log\""), std::string::npos);
 }
 

@@ -53,10 +53,10 @@ std::string RuleFor(const std::string& nm, const ObjectRules& rules = Rules()) {
 TEST(ManglingNamespace, FindsTheFirstEnclosingNamespace) {
   EXPECT_EQ(ManglingNamespace("_ZN6frames11ThreadState9PushFrameEPKNS_4CodeE"), "frames");
   EXPECT_EQ(ManglingNamespace("_ZNK8pymalloc9Allocator8GetStatsEv"), "pymalloc");
-  EXPECT_EQ(ManglingNamespace("_ZTVN6frames5ErrorE"), "frames");   // vtable
-  EXPECT_EQ(ManglingNamespace("_ZTIN6frames5ErrorE"), "frames");   // typeinfo
-  EXPECT_EQ(ManglingNamespace("_ZGVZN6frames3FooEvE5cache"), "frames");  // guard variable
-  EXPECT_EQ(ManglingNamespace("_ZZN6frames3FooEvE5cache"), "frames");    // local static
+  EXPECT_EQ(ManglingNamespace("_ZTVN6frames5ErrorE"), "frames");           // vtable
+  EXPECT_EQ(ManglingNamespace("_ZTIN6frames5ErrorE"), "frames");           // typeinfo
+  EXPECT_EQ(ManglingNamespace("_ZGVZN6frames3FooEvE5cache"), "frames");    // guard variable
+  EXPECT_EQ(ManglingNamespace("_ZZN6frames3FooEvE5cache"), "frames");      // local static
   EXPECT_EQ(ManglingNamespace("_ZThn8_N6frames5Error4whatEv"), "frames");  // thunk
   EXPECT_EQ(ManglingNamespace("_ZNSt6vectorIiSaIiEE9push_backEOi"), "std");
   EXPECT_EQ(ManglingNamespace("_ZSt9terminatev"), "std");
@@ -67,20 +67,21 @@ TEST(ManglingNamespace, FindsTheFirstEnclosingNamespace) {
 }
 
 TEST(CheckSymbols, AnHonestObjectPasses) {
-  std::string nm = Defines("_ZN3toy3AddEii") + Defines("_ZN3toy6kTableE", 'D') +
-                   Defines("_ZTVN3toy5ErrorE", 'V') + Defines("_ZZN3toy3AddEiiE5calls", 'b') +
-                   Defines("_ZNSt6vectorIiSaIiEE17_M_realloc_insertIJRKiEEEvN9__gnu_"
-                           "cxx17__normal_iteratorIPiS1_EEDpOT_",
-                           'W') +
-                   Defines("_ZNSt7__cxx119to_stringEl", 'W') +
-                   Defines("DW.ref.__gxx_personality_v0", 'V') +
-                   Defines("_ZnwmPv", 'W') +  // placement new: inline, not replaceable
-                   Defines("__odr_asan._ZN3toy6kTableE", 'B') +
-                   Defines("_ZN12_GLOBAL__N_16helperEv", 't') + Uses("memcpy") +
-                   Uses("__asan_report_load8") + Uses("__asan_handle_no_return") +
-                   Uses("_ZN6labkit14NotImplementedC1ERKNSt7__cxx1112basic_stringIcSt11char_"
-                        "traitsIcESaIcEEE") +
-                   Uses("_ZNSt6chrono3_V212system_clock3nowEv");
+  std::string nm =
+      Defines("_ZN3toy3AddEii") + Defines("_ZN3toy6kTableE", 'D') +
+      Defines("_ZTVN3toy5ErrorE", 'V') + Defines("_ZZN3toy3AddEiiE5calls", 'b') +
+      Defines(
+          "_ZNSt6vectorIiSaIiEE17_M_realloc_insertIJRKiEEEvN9__gnu_"
+          "cxx17__normal_iteratorIPiS1_EEDpOT_",
+          'W') +
+      Defines("_ZNSt7__cxx119to_stringEl", 'W') + Defines("DW.ref.__gxx_personality_v0", 'V') +
+      Defines("_ZnwmPv", 'W') +  // placement new: inline, not replaceable
+      Defines("__odr_asan._ZN3toy6kTableE", 'B') + Defines("_ZN12_GLOBAL__N_16helperEv", 't') +
+      Uses("memcpy") + Uses("__asan_report_load8") + Uses("__asan_handle_no_return") +
+      Uses(
+          "_ZN6labkit14NotImplementedC1ERKNSt7__cxx1112basic_stringIcSt11char_"
+          "traitsIcESaIcEEE") +
+      Uses("_ZNSt6chrono3_V212system_clock3nowEv");
   ObjectRules rules = Rules();
   std::set<std::string> interface = *rules.sanitizer_interface;
   interface.erase("__asan_handle_no_return");  // as build.cc does: the compiler emits it
@@ -116,9 +117,9 @@ TEST(CheckSymbols, InterposingOnTheRuntimesIsRefused) {
 TEST(CheckSymbols, DefinitionsOutsideTheLabsNamespacesAreRefused) {
   // A C function, a C++ function at global scope, one in another namespace,
   // and a weak C definition: none is the lab's.
-  for (const std::string& nm : {Defines("pthread_create"), Defines("_Z6helperv"),
-                                Defines("_ZN5other4helpEv"), Defines("exit", 'W'),
-                                Defines("_ZSt9terminatev"), Defines("_ZN4toy_4helpEv")}) {
+  for (const std::string& nm :
+       {Defines("pthread_create"), Defines("_Z6helperv"), Defines("_ZN5other4helpEv"),
+        Defines("exit", 'W'), Defines("_ZSt9terminatev"), Defines("_ZN4toy_4helpEv")}) {
     std::string rule = RuleFor(nm);
     EXPECT_TRUE(rule.starts_with("defines a symbol outside namespace toy: ") ||
                 rule.starts_with("defines a symbol the grader reserves"))
@@ -172,8 +173,9 @@ TEST(CheckSymbols, SanitizerInterfaceAndProcessTricksMayNotBeCalled) {
 
 TEST(CheckSymbols, EveryLineIsRead) {
   // One violation anywhere is enough, after any number of honest lines.
-  std::string nm = "obj/student/toy.o:0000000000000010 T _ZN3toy1xEv\n"
-                   "obj/student/toy.o:0000000000000000 T write\n";
+  std::string nm =
+      "obj/student/toy.o:0000000000000010 T _ZN3toy1xEv\n"
+      "obj/student/toy.o:0000000000000000 T write\n";
   EXPECT_EQ(RuleFor(nm), "defines a symbol the grader reserves: write");
 }
 
@@ -205,8 +207,8 @@ TEST(DeriveReservedNames, ComesFromTheHeadersAndTheRuntimes) {
   const ReservedNames& names = Reserved();
   EXPECT_TRUE(names.sanitizer_interface.count("__lsan_disable"));
   EXPECT_TRUE(names.reserved.count("__lsan_is_turned_off"));
-  EXPECT_TRUE(names.reserved.count("__sanitizer_malloc_hook"));  // a weak lookup in the runtime
-  EXPECT_TRUE(names.reserved.count("write"));                     // version suffix dropped
+  EXPECT_TRUE(names.reserved.count("__sanitizer_malloc_hook"));      // a weak lookup in the runtime
+  EXPECT_TRUE(names.reserved.count("write"));                        // version suffix dropped
   EXPECT_TRUE(names.reserved.count("__tsan_default_suppressions"));  // documented hook
   // C++ names are left to the allow-list (weak instantiations are fine).
   EXPECT_FALSE(names.reserved.count("_ZNSt6chrono3_V212system_clock3nowEv"));

@@ -47,9 +47,9 @@ constexpr bool kHelpersUseAsan = false;
 #endif
 
 const char* const kHelpers[] = {
-    "busy_loop",      "channel_echo",  "fd_writer",     "file_probe",   "fork_bomb",
-    "fork_some",      "memory_hog",    "network_probe", "print_gigabyte", "setsid_escapee",
-    "sleep_forever", "well_behaved",  "write_big_file",
+    "busy_loop",     "channel_echo", "fd_writer",      "file_probe",     "fork_bomb",
+    "fork_some",     "memory_hog",   "network_probe",  "print_gigabyte", "setsid_escapee",
+    "sleep_forever", "well_behaved", "write_big_file",
 };
 
 fs::path RunfilesDir() {
