@@ -19,11 +19,19 @@
 #include "grader/build.h"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <exception>
+#include <fstream>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 #include <sstream>
+#include <thread>
 
 #include "grader/files.h"
 #include "grader/runner.h"
@@ -149,7 +157,7 @@ std::optional<std::string> InspectObjects(const std::vector<std::string>& argv,
 // violation.
 void CheckObjectRules(const StagedKit& kit, const BuildOptions& options,
                       CompiledObjects& compiled) {
-  const ReservedNames& reserved = RuntimeReservedNames(kit.manifest.compiler);
+  const ReservedNames& reserved = RuntimeReservedNames(kit.manifest.compiler, options.cache_dir);
   std::set<std::string> interface = reserved.sanitizer_interface;
   for (const char* call : kInstrumentationCalls) {
     interface.erase(call);
@@ -244,13 +252,54 @@ const std::vector<std::string>& BuiltinForbiddenSymbols() {
   return patterns;
 }
 
-const ReservedNames& RuntimeReservedNames(const std::string& compiler) {
+namespace {
+
+// What the runtimes' names depend on: the compiler, and the installed
+// packages (any install or upgrade rewrites dpkg's status file).
+std::string RuntimeNamesKey(const std::string& compiler) {
+  std::string key = "labkit-runtime-names-v1 " + compiler;
+  for (const char* path : {compiler.c_str(), "/var/lib/dpkg/status"}) {
+    struct stat st;
+    if (stat(path, &st) == 0) {
+      key += fmt::format(" {}:{}:{}", path, st.st_size, st.st_mtim.tv_sec);
+    }
+  }
+  return Sha256Hex(key);
+}
+
+std::optional<ReservedNames> LoadRuntimeNames(const fs::path& file) {
+  std::optional<std::string> text = ReadWholeFile(file);
+  if (!text) {
+    return std::nullopt;
+  }
+  try {
+    auto j = nlohmann::json::parse(*text);
+    ReservedNames names;
+    names.reserved = j.at("reserved").get<std::set<std::string>>();
+    names.sanitizer_interface = j.at("sanitizer_interface").get<std::set<std::string>>();
+    return names;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+const ReservedNames& RuntimeReservedNames(const std::string& compiler, const fs::path& cache_dir) {
   static std::mutex mutex;
   static auto* const cache = new std::map<std::string, ReservedNames>();
   std::lock_guard<std::mutex> lock(mutex);
   auto it = cache->find(compiler);
   if (it != cache->end()) {
     return it->second;
+  }
+  const fs::path cache_file =
+      cache_dir.empty() ? fs::path()
+                        : cache_dir / "runtime-names" / (RuntimeNamesKey(compiler) + ".json");
+  if (!cache_file.empty()) {
+    if (std::optional<ReservedNames> names = LoadRuntimeNames(cache_file)) {
+      return cache->emplace(compiler, *std::move(names)).first->second;
+    }
   }
   // The runtime libraries the compiler links with, and its sanitizer headers,
   // as the compiler itself finds them.
@@ -289,7 +338,21 @@ const ReservedNames& RuntimeReservedNames(const std::string& compiler) {
     throw GraderFault("cannot find the compiler's sanitizer headers (include/sanitizer/*.h) for " +
                       compiler);
   }
-  return cache->emplace(compiler, DeriveReservedNames(headers, output)).first->second;
+  ReservedNames names = DeriveReservedNames(headers, output);
+  if (!cache_file.empty()) {
+    // Only root's (the cache dir's reference results are, too): a run must
+    // not be able to make the next grade forget a reserved name.
+    std::error_code ec;
+    fs::create_directories(cache_file.parent_path(), ec);
+    fs::permissions(cache_file.parent_path(), fs::perms(0700), ec);
+    nlohmann::json j = {{"reserved", names.reserved},
+                        {"sanitizer_interface", names.sanitizer_interface}};
+    fs::path tmp = cache_file;
+    tmp += fmt::format(".tmp{}", getpid());
+    std::ofstream(tmp) << j.dump() << "\n";
+    fs::rename(tmp, cache_file, ec);
+  }
+  return cache->emplace(compiler, std::move(names)).first->second;
 }
 
 std::string TrimCompilerOutput(std::string_view log, size_t max_lines, size_t max_bytes) {
@@ -325,7 +388,19 @@ CompiledObjects CompileSubmission(const StagedKit& kit, const fs::path& source_r
   MakeSharedDir(out_dir / "tmp", options.group, RunAccess::kWrite);
   MakeSharedDir(out_dir / "obj", options.group, RunAccess::kWrite);
 
-  for (const auto& source : sources) {
+  // One compiler run per file, `options.jobs` at a time; the errors shown are
+  // those of the first broken file in the allow-list's order, as if compiled
+  // one by one.
+  struct FileCompile {
+    std::string object;
+    std::string log;
+    std::string limit_message;
+    bool ok = false;
+  };
+  std::vector<FileCompile> files(sources.size());
+  std::vector<SandboxSpec> specs;
+  for (size_t f = 0; f < sources.size(); ++f) {
+    const std::string& source = sources[f];
     fs::path object = fs::path("obj") / source;
     object.replace_extension(".o");
     for (fs::path dir = object.parent_path(); !dir.empty() && dir != "obj";
@@ -354,18 +429,50 @@ CompiledObjects CompileSubmission(const StagedKit& kit, const fs::path& source_r
     }
     spec.argv.insert(spec.argv.end(),
                      {"-c", source, "-o", InSandbox(kSandboxOutDir, object.string())});
-    std::string limit_message;
-    if (!RunTool(spec, "compiler", compiled.log, limit_message)) {
-      compiled.stage = kStageCompile;
-      compiled.errors = limit_message.empty() ? TrimCompilerOutput(compiled.log)
-                                              : fmt::format("{}: {}", source, limit_message);
-      if (compiled.errors.empty()) {
-        compiled.errors = "the compiler failed without a message\n";
+    files[f].object = object.string();
+    specs.push_back(std::move(spec));
+  }
+  std::atomic<size_t> next{0};
+  std::exception_ptr fault;
+  std::mutex fault_mutex;
+  auto worker = [&] {
+    for (size_t f = next++; f < files.size(); f = next++) {
+      try {
+        files[f].ok = RunTool(specs[f], "compiler", files[f].log, files[f].limit_message);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(fault_mutex);
+        fault = std::current_exception();
       }
-      SealTree(out_dir, options.group);
-      return compiled;
     }
-    compiled.objects.push_back(object.string());
+  };
+  const int threads = std::max(1, std::min(options.jobs, static_cast<int>(files.size())));
+  std::vector<std::thread> pool;
+  pool.reserve(threads);
+  for (int t = 1; t < threads; ++t) {
+    pool.emplace_back(worker);
+  }
+  worker();
+  for (auto& t : pool) {
+    t.join();
+  }
+  if (fault) {
+    std::rethrow_exception(fault);
+  }
+  for (size_t f = 0; f < files.size(); ++f) {
+    compiled.log += files[f].log;
+    if (files[f].ok) {
+      compiled.objects.push_back(files[f].object);
+      continue;
+    }
+    compiled.stage = kStageCompile;
+    compiled.errors = files[f].limit_message.empty()
+                          ? TrimCompilerOutput(files[f].log)
+                          : fmt::format("{}: {}", sources[f], files[f].limit_message);
+    if (compiled.errors.empty()) {
+      compiled.errors = "the compiler failed without a message\n";
+    }
+    SealTree(out_dir, options.group);
+    return compiled;
   }
   SealTree(out_dir, options.group);
   compiled.ok = true;

@@ -47,6 +47,8 @@ struct BuildOptions {
   std::vector<std::string> forbidden_symbols;
   // As root: the grade group the build's runs use (shared_dirs.h).
   std::optional<gid_t> group;
+  int jobs = 1;                     // files compiled at once
+  std::filesystem::path cache_dir;  // the grader's cache (RuntimeReservedNames)
 };
 
 // Stages of a failed build, as BuildResult::stage and CompiledObjects::stage.
@@ -105,7 +107,9 @@ const std::vector<std::string>& BuiltinForbiddenSymbols();
 
 // The names the runtimes reserve (object_rules.h), derived once per compiler
 // from its sanitizer headers and its runtime libraries (in the sandbox).
-const ReservedNames& RuntimeReservedNames(const std::string& compiler);
+// Cached in <cache_dir>/runtime-names/ (root's only) when cache_dir is given.
+const ReservedNames& RuntimeReservedNames(const std::string& compiler,
+                                          const std::filesystem::path& cache_dir = {});
 
 // Compiler output for a person: sandbox paths rewritten relative to the submission,
 // at most `max_lines` lines and `max_bytes` bytes, with a note of what was cut.

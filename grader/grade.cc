@@ -123,6 +123,10 @@ void CopyFile(const fs::path& from, const fs::path& to) {
   fs::copy_file(from, to, fs::copy_options::overwrite_existing);
 }
 
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 // Work dirs are named <what>-<pid>-<random>; those of graders that died (killed,
 // power loss) are removed so the cache does not grow without bound.
 void RemoveStaleWorkDirs(const fs::path& work_root) {
@@ -351,6 +355,8 @@ void Grader::LeaveOutSuitesWithoutKits() {
 BuildOptions Grader::BuildOptionsForWork(const WorkDir& work) const {
   BuildOptions options = BuildOptionsFor(lab_);
   options.group = work.group();
+  options.jobs = options_.jobs;
+  options.cache_dir = options_.cache_dir;
   return options;
 }
 
@@ -607,6 +613,7 @@ GradeResult Grader::GradeScratch(const WorkDir& work, GradeResult result) {
   if (build) {
     builds = BuildSuites(work, scratch, deadline);
   }
+  result.build_seconds = SecondsSince(start);
   std::map<std::string, std::map<std::string, TestResultForScore>> for_score;
   for (size_t i = 0; i < lab_.suites.size(); ++i) {
     SuiteResult s;
@@ -638,7 +645,7 @@ GradeResult Grader::GradeScratch(const WorkDir& work, GradeResult result) {
     result.suites.push_back(std::move(s));
   }
   result.score = ComputeScore(lab_, assignment_, for_score);
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.seconds = SecondsSince(start);
   return result;
 }
 

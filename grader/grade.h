@@ -81,7 +81,8 @@ struct GradeResult {
   std::vector<SuiteResult> suites;            // in lab.json order
   std::vector<std::vector<std::string>> assignment;  // rubric item -> tests
   Score score;
-  double seconds = 0;
+  double seconds = 0;        // the whole grade
+  double build_seconds = 0;  // of it: compiling, checking and linking
   bool tampered = false;           // some test's records were forged (for the instructor)
   int tests_not_run = 0;           // left when the budget ran out
   bool nothing_submitted = false;  // the upload held none of the lab's files

@@ -313,8 +313,19 @@ nlohmann::json GradescopeResults(const GradeResult& r) {
 }
 
 std::string InstructorLog(const GradeResult& r) {
-  std::string out = fmt::format("== instructor log: {} — score {} / 100, {} ({:.1f} s)\n", r.lab.id,
-                                Points(r.score.total), StatusName(r.Status()), r.seconds);
+  double in_sandbox = 0;
+  int runs = 0;
+  for (const auto& s : r.suites) {
+    for (const auto& [name, run] : s.runs) {
+      in_sandbox += run.seconds;
+      runs += run.not_run ? 0 : 1;
+    }
+  }
+  std::string out = fmt::format(
+      "== instructor log: {} — score {} / 100, {} ({:.1f} s: build {:.1f} s, {} test runs "
+      "{:.1f} s, {:.1f} s of them inside the sandbox)\n",
+      r.lab.id, Points(r.score.total), StatusName(r.Status()), r.seconds, r.build_seconds, runs,
+      r.seconds - r.build_seconds, in_sandbox);
   for (const auto& note : r.instructor_notes) {
     out += "note: " + note + "\n";
   }

@@ -368,7 +368,8 @@ void Supervise(RunState& state, const StartedChild& started, const Limits& limit
 // root, everything of the run's uid (`run_uid`), zombies reaped; without root
 // (run_uid < 0), the child's tree. Then drains what is still buffered in the
 // pipes.
-void EndRun(RunState& state, pid_t child, long run_uid) {
+// Returns whether nothing of the run is left (always true without root).
+bool EndRun(RunState& state, pid_t child, long run_uid) {
   if (!state.reaped) {
     kill(child, SIGKILL);
     kill(-child, SIGKILL);  // its process group (it called setsid())
@@ -380,8 +381,9 @@ void EndRun(RunState& state, pid_t child, long run_uid) {
   // uid), then everything of the run's uid, which no longer includes it.
   TryReap(state, child, /*block=*/true);
   internal::UnregisterChild(child);
+  bool clean = true;
   if (run_uid >= 0) {
-    internal::KillEveryProcessOfUid(static_cast<uid_t>(run_uid));
+    clean = internal::KillEveryProcessOfUid(static_cast<uid_t>(run_uid));
   }
 
   // Every writer is dead now: drain what is still buffered in the pipes.
@@ -392,6 +394,7 @@ void EndRun(RunState& state, pid_t child, long run_uid) {
   if (!state.limit_hit && AnyProgramStreamTruncated(state)) {
     state.limit_hit = Outcome::kOutputLimit;
   }
+  return clean;
 }
 
 // The result of a finished (killed, reaped and drained) run.
@@ -471,7 +474,9 @@ RunResult Run(const SandboxSpec& spec, Isolation isolation) {
   AdoptStreams(state, started, spec.limits);
   Supervise(state, started, spec.limits, run_uid);
   const double wall_seconds = SecondsSince(started.start);
-  EndRun(state, started.pid, run_uid);
+  if (EndRun(state, started.pid, run_uid) && slot.held()) {
+    slot.MarkClean();
+  }
   RunResult result = MakeResult(state, isolation, spec.limits, wall_seconds);
   result.uid = as_root ? identity.uid : geteuid();
   return result;

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "grader/process_tree.h"
@@ -21,6 +22,10 @@ namespace labkit::grader {
 namespace {
 
 constexpr const char* kLockDirs[] = {"/run/lock/labkit", "/tmp/labkit-locks"};
+
+// A run slot's lock file says whether its uid was left without processes.
+constexpr char kClean[] = "clean\n";
+constexpr char kInUse[] = "inuse\n";
 
 SandboxIdRange ReadRange() {
   SandboxIdRange range;
@@ -143,15 +148,28 @@ IdLease::~IdLease() {
   }
 }
 
+void IdLease::MarkClean() {
+  if (fd_ >= 0) {
+    ssize_t ignored = pwrite(fd_, kClean, sizeof kClean - 1, 0);
+    (void)ignored;
+  }
+}
+
 IdLease LeaseRunSlot() {
   while (true) {
     auto [fd, index] = TakeLock("slot", SandboxIdRange::kRunSlots, /*skip_unusable=*/true);
     if (fd < 0) {
       return {};
     }
+    // Mark it in use; read whether the last holder left it clean.
+    char state[sizeof kClean] = {};
+    const bool clean = pread(fd, state, sizeof kClean - 1, 0) == sizeof kClean - 1 &&
+                       std::string_view(state) == kClean;
+    ssize_t ignored = pwrite(fd, kInUse, sizeof kInUse - 1, 0);
+    (void)ignored;
     // A grader killed mid-run leaves the run's processes behind; they must
     // not count against this run's RLIMIT_NPROC or share its uid.
-    if (internal::KillEveryProcessOfUid(SandboxIds().RunUid(index))) {
+    if (clean || internal::KillEveryProcessOfUid(SandboxIds().RunUid(index))) {
       return IdLease(fd, index);
     }
     // Something of that uid will not die (a zombie whose parent does not

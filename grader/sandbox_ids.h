@@ -64,6 +64,10 @@ class IdLease {
   bool held() const { return fd_ >= 0; }
   int index() const { return index_; }
 
+  // A run slot: says, in its lock file, that nothing of its uid is left, so
+  // the next lease can skip looking (a grader killed mid-run never says it).
+  void MarkClean();
+
  private:
   friend IdLease LeaseRunSlot();
   friend IdLease LeaseGradeGroup();
@@ -72,8 +76,9 @@ class IdLease {
   int index_ = -1;
 };
 
-// Blocks until a run slot is free, kills whatever is left of its uid, and
-// returns the lease (uid: SandboxIds().RunUid(lease.index())). As root only.
+// Blocks until a run slot is free, kills whatever is left of its uid (unless
+// its last holder marked it clean), and returns the lease (uid:
+// SandboxIds().RunUid(lease.index())). As root only.
 IdLease LeaseRunSlot();
 
 // Blocks until a grade group is free (gid: SandboxIds().GradeGid(lease.index())).

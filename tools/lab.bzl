@@ -65,6 +65,7 @@ def lab_test_suite(name, srcs, component, deps = [], size = "small", timeout = N
     lab_kit(
         name = name + "_kit",
         testonly = True,
+        compile_deps = [component],
         deps = [
             ":" + name + "_tests",
             "//grader/harness:main",
@@ -104,7 +105,13 @@ def _lab_kit_impl(ctx):
     )
 
     merged = cc_common.merge_cc_infos(cc_infos = [d[CcInfo] for d in ctx.attr.deps])
-    compilation = merged.compilation_context
+
+    # What a submission's files compile against: the lab's component (its given
+    # headers and the labs it builds on), never the tests' own headers. Every
+    # kit of a lab in one configuration so compiles a submission alike, and the
+    # grader compiles it once for them all (grader/kit.h, compile_key).
+    compile_infos = [d[CcInfo] for d in ctx.attr.compile_deps] or [d[CcInfo] for d in ctx.attr.deps]
+    compilation = cc_common.merge_cc_infos(cc_infos = compile_infos).compilation_context
 
     files = []
     link_inputs = []
@@ -161,6 +168,7 @@ def _lab_kit_impl(ctx):
 lab_kit = rule(
     implementation = _lab_kit_impl,
     attrs = {
+        "compile_deps": attr.label_list(providers = [CcInfo]),
         "deps": attr.label_list(providers = [CcInfo]),
         "_cc_toolchain": attr.label(default = "@bazel_tools//tools/cpp:current_cc_toolchain"),
     },

@@ -5,12 +5,12 @@
      every test, a corrupt zip, an empty folder, copies) graded by
      `./labkit batch` with --jobs 1, then with --jobs 2, on a warm grader:
      wall time per submission, and the speed-up.
-  2. One warm grade of the complete example (the grader's own time for it in
-     the --jobs 1 batch) against its floor: compiling the submission's two
-     files with the kit's compiler and flags, linking the public and hidden
-     test binaries, and running each once with all its tests in one process,
-     unsandboxed. The ratio is what sandboxing, one process per test and the
-     grader's checks cost.
+  2. One warm grade of the complete example (`./labkit grade`, the grader's
+     own time for it, median of 3) against its floor: compiling the
+     submission's two files with the kit's compiler and flags, linking the
+     public and hidden test binaries, and running each once with all its tests
+     in one process, unsandboxed (median of 3). The ratio is what sandboxing,
+     one process per test and the grader's checks cost.
 
 Prints a Markdown table. Run as root, on an otherwise idle machine.
 """
@@ -72,6 +72,15 @@ def floor_seconds(submission: pathlib.Path, work: pathlib.Path) -> float:
     return time.monotonic() - start
 
 
+def warm_grade_seconds(submission: pathlib.Path, work: pathlib.Path) -> float:
+    """The grader's own time for one grade (its instructor log's first line)."""
+    log = work / "warm.log"
+    sh([LABKIT, "grade", "frames", str(submission), "--instructor-log", str(log), "--color",
+        "never"], capture_output=True)
+    first = log.read_text().splitlines()[0]
+    return float(first[first.index("ok (") + 4:].split(" s")[0])
+
+
 def batch(cls: pathlib.Path, out: pathlib.Path, jobs: int):
     shutil.rmtree(out, ignore_errors=True)
     start = time.monotonic()
@@ -96,11 +105,12 @@ def main() -> int:
         wall1, records1 = batch(cls, work / "jobs1", 1)
         wall2, records2 = batch(cls, work / "jobs2", 2)
         for sid in records1:
-            if (records1[sid]["score"], records1[sid]["status"]) != (records2[sid]["score"],
-                                                                     records2[sid]["status"]):
-                print(f"note: {sid} scored {records1[sid]['score']} with --jobs 1 and "
-                      f"{records2[sid]['score']} with --jobs 2")
-        warm = records1["complete"]["seconds"]
+            one, two = records1[sid], records2[sid]
+            if (one["score"], one["status"]) != (two["score"], two["status"]):
+                print(f"note: {sid}: {one['score']} ({one['status']}) with --jobs 1, "
+                      f"{two['score']} ({two['status']}) with --jobs 2")
+        warm = sorted(warm_grade_seconds(REPO / "examples/frames/complete", work)
+                      for _ in range(3))[1]
         floors = [floor_seconds(REPO / "examples/frames/complete", work) for _ in range(3)]
         floor = sorted(floors)[1]
         print(f"frames class of {count} submissions (bench/batch/make_class.py), "
