@@ -387,26 +387,38 @@ std::vector<BuildResult> Grader::BuildSuites(const WorkDir& work, const fs::path
 
 // Without a reference (a student's repository), the test list comes from the
 // skeleton, which always builds; nothing is run and no digests are known.
-void Grader::ListTestsOfSkeleton() {
-  const WorkDir work = NewWorkDir("skeleton");
+std::vector<BuildResult> Grader::BuildTrustedTree(const WorkDir& work, const fs::path& tree,
+                                                  const std::string& what) {
   fs::path scratch = work.path() / "src";
   for (const auto& file : lab_.student_files) {
-    CopyFile(options_.lab_dir / file, scratch / file);
+    CopyFile(tree / file, scratch / file);
   }
   SealTree(scratch, work.group());
   std::vector<BuildResult> builds = BuildSuites(work, scratch, std::nullopt);
   for (size_t i = 0; i < lab_.suites.size(); ++i) {
-    const SuiteConfig& suite = lab_.suites[i];
-    const BuildResult& build = builds[i];
-    if (!build.ok) {
-      throw GraderFault(fmt::format("the skeleton in {} does not build with the {} kit:\n{}",
-                                    options_.lab_dir.string(), suite.name, build.errors));
+    if (!builds[i].ok) {
+      throw GraderFault(fmt::format("{} ({}) does not build with the {} kit ({} failed):\n{}", what,
+                                    tree.string(), lab_.suites[i].name, builds[i].stage,
+                                    builds[i].errors));
     }
-    RunOptions list_options;
-    list_options.no_address_space_limit = kits_.at(suite.name).manifest.ReservesHugeAddressSpace();
-    list_options.work_dir = work.path() / "list";
-    list_options.group = work.group();
-    reference_[suite.name].tests = ListTests(build.binary, list_options);
+  }
+  return builds;
+}
+
+std::vector<std::string> Grader::ListSuiteTests(const WorkDir& work, const SuiteConfig& suite,
+                                                const fs::path& trusted_binary) {
+  RunOptions list_options;
+  list_options.no_address_space_limit = kits_.at(suite.name).manifest.ReservesHugeAddressSpace();
+  list_options.work_dir = work.path() / "list";
+  list_options.group = work.group();
+  return ListTests(trusted_binary, list_options);
+}
+
+void Grader::ListTestsOfSkeleton() {
+  const WorkDir work = NewWorkDir("skeleton");
+  std::vector<BuildResult> builds = BuildTrustedTree(work, options_.lab_dir, "the skeleton");
+  for (size_t i = 0; i < lab_.suites.size(); ++i) {
+    reference_[lab_.suites[i].name].tests = ListSuiteTests(work, lab_.suites[i], builds[i].binary);
   }
 }
 
@@ -456,28 +468,15 @@ void Grader::LoadOrRunReference() {
   }
 
   const WorkDir work = NewWorkDir("reference");
-  fs::path scratch = work.path() / "src";
-  for (const auto& file : lab_.student_files) {
-    CopyFile(options_.solutions_dir / file, scratch / file);
-  }
-  SealTree(scratch, work.group());
-  std::vector<BuildResult> builds = BuildSuites(work, scratch, std::nullopt);
+  std::vector<BuildResult> builds =
+      BuildTrustedTree(work, options_.solutions_dir, "the reference solution");
   for (size_t i = 0; i < lab_.suites.size(); ++i) {
     const SuiteConfig& suite = lab_.suites[i];
     SuiteResult built;
     built.suite = &suite;
     built.build = builds[i];
-    if (!built.build.ok) {
-      throw GraderFault(fmt::format(
-          "the reference solution ({}) does not build with the {} kit ({} failed):\n{}",
-          options_.solutions_dir.string(), suite.name, built.build.stage, built.build.errors));
-    }
-    RunOptions list_options;
-    list_options.no_address_space_limit = kits_.at(suite.name).manifest.ReservesHugeAddressSpace();
-    list_options.work_dir = work.path() / "list";
-    list_options.group = work.group();
     ReferenceSuite ref;
-    ref.tests = ListTests(built.build.binary, list_options);
+    ref.tests = ListSuiteTests(work, suite, built.build.binary);
     reference_[suite.name] = ref;  // RunSuite needs the list
     auto runs = RunSuite(built, work, nullptr, std::nullopt);
     std::string failures;

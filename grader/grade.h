@@ -81,8 +81,8 @@ struct GradeResult {
   std::vector<SuiteResult> suites;            // in lab.json order
   std::vector<std::vector<std::string>> assignment;  // rubric item -> tests
   Score score;
-  double seconds = 0;        // the whole grade
-  double build_seconds = 0;  // of it: compiling, checking and linking
+  double seconds = 0;              // the whole grade
+  double build_seconds = 0;        // of it: compiling, checking and linking
   bool tampered = false;           // some test's records were forged (for the instructor)
   int tests_not_run = 0;           // left when the budget ran out
   bool nothing_submitted = false;  // the upload held none of the lab's files
@@ -152,6 +152,14 @@ class Grader {
   std::vector<BuildResult> BuildSuites(const WorkDir& work, const std::filesystem::path& scratch,
                                        const Deadline& deadline);
   GradeResult GradeScratch(const WorkDir& work, GradeResult result);
+  // Copies a trusted tree's allow-listed files (the skeleton's, the
+  // reference's) into `work` and builds them; throws GraderFault naming
+  // `what` if a suite does not build.
+  std::vector<BuildResult> BuildTrustedTree(const WorkDir& work, const std::filesystem::path& tree,
+                                            const std::string& what);
+  // The tests a trusted build of `suite` lists (--gtest_list_tests).
+  std::vector<std::string> ListSuiteTests(const WorkDir& work, const SuiteConfig& suite,
+                                          const std::filesystem::path& trusted_binary);
   // Runs every test of a built suite. With `reference` (a submission's run),
   // each test gets limits derived from the reference's timing and must match
   // its digest; tests not started before `deadline` are not run.
