@@ -218,8 +218,9 @@ CheckOutcome CheckVariant(Grader& grader, const fs::path& patch, const Paint& pa
           problems.push_back(fmt::format("loses no points in \"{}\"", item));
         }
       }
-      lost_in = fmt::format("score {}; lost points in: {}", Points(graded.score.total),
-                            lost_in.empty() ? "nothing" : lost_in);
+      lost_in = fmt::format("score {}; lost points in: {}; graded in {:.0f} s",
+                            Points(graded.score.total), lost_in.empty() ? "nothing" : lost_in,
+                            graded.seconds);
     }
   }
   std::error_code ec;
