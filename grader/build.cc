@@ -170,6 +170,7 @@ void CheckObjectRules(const StagedKit& kit, const BuildOptions& options,
                                  options.forbidden_symbols.end());
   rules.reserved = &reserved.reserved;
   rules.sanitizer_interface = &interface;
+  rules.reserved_scopes = &reserved.scopes;
 
   auto fail = [&](const RuleViolation& v) {
     compiled.ok = false;
@@ -196,7 +197,7 @@ void CheckObjectRules(const StagedKit& kit, const BuildOptions& options,
   }
   std::optional<RuleViolation> violation;
   try {
-    violation = CheckSymbols(*symbols, rules);
+    violation = CheckSymbols(*symbols, rules, &compiled.definitions);
   } catch (const std::regex_error& e) {
     throw GraderFault(std::string("a symbol pattern in lab.json is not a valid regex: ") +
                       e.what());
@@ -257,7 +258,7 @@ namespace {
 // What the runtimes' names depend on: the compiler, and the installed
 // packages (any install or upgrade rewrites dpkg's status file).
 std::string RuntimeNamesKey(const std::string& compiler) {
-  std::string key = "labkit-runtime-names-v1 " + compiler;
+  std::string key = "labkit-runtime-names-v2 " + compiler;
   for (const char* path : {compiler.c_str(), "/var/lib/dpkg/status"}) {
     struct stat st;
     if (stat(path, &st) == 0) {
@@ -277,6 +278,7 @@ std::optional<ReservedNames> LoadRuntimeNames(const fs::path& file) {
     ReservedNames names;
     names.reserved = j.at("reserved").get<std::set<std::string>>();
     names.sanitizer_interface = j.at("sanitizer_interface").get<std::set<std::string>>();
+    names.scopes = j.at("scopes").get<std::set<std::string>>();
     return names;
   } catch (const std::exception&) {
     return std::nullopt;
@@ -346,7 +348,8 @@ const ReservedNames& RuntimeReservedNames(const std::string& compiler, const fs:
     fs::create_directories(cache_file.parent_path(), ec);
     fs::permissions(cache_file.parent_path(), fs::perms(0700), ec);
     nlohmann::json j = {{"reserved", names.reserved},
-                        {"sanitizer_interface", names.sanitizer_interface}};
+                        {"sanitizer_interface", names.sanitizer_interface},
+                        {"scopes", names.scopes}};
     fs::path tmp = cache_file;
     tmp += fmt::format(".tmp{}", getpid());
     std::ofstream(tmp) << j.dump() << "\n";
@@ -480,6 +483,66 @@ CompiledObjects CompileSubmission(const StagedKit& kit, const fs::path& source_r
   return compiled;
 }
 
+namespace {
+
+// What a kit's link inputs define (ParseKitDefinitions), from `nm` over them
+// in a sandboxed run that may read them (as the linker's may). The inputs are
+// the instructor's, so the result is kept: in memory, and beside the staged
+// kit, readable only by its owner (it names hidden tests' symbols).
+const std::map<std::string, bool>& KitDefinitions(const StagedKit& kit,
+                                                  const BuildOptions& options) {
+  static std::mutex mutex;
+  static auto* const cache = new std::map<std::string, std::map<std::string, bool>>();
+  std::lock_guard<std::mutex> lock(mutex);
+  if (auto it = cache->find(kit.hash); it != cache->end()) {
+    return it->second;
+  }
+  const fs::path cache_file = kit.dir / "link-definitions.json";
+  if (std::optional<std::string> text = ReadWholeFile(cache_file)) {
+    try {
+      auto definitions = nlohmann::json::parse(*text).get<std::map<std::string, bool>>();
+      return cache->emplace(kit.hash, std::move(definitions)).first->second;
+    } catch (const std::exception&) {
+      // rebuilt below
+    }
+  }
+  SandboxSpec spec = BaseSpec(options);
+  spec.mounts = {{kit.LibRoot().string(), kSandboxLibDir, false}};
+  spec.working_dir = kSandboxLibDir;
+  if (options.group) {
+    spec.extra_group = SandboxIds().KitGid();
+  }
+  spec.argv = {"/usr/bin/nm", "-A", "-g", "--defined-only"};
+  for (const auto& input : kit.manifest.link_inputs) {
+    spec.argv.push_back(InSandbox(kSandboxLibDir, input.path));
+  }
+  spec.limits.output_bytes = 64ULL << 20;
+  spec.limits.wall_seconds = 120;
+  spec.limits.cpu_seconds = 120;
+  RunResult result = RunSandboxed(spec);
+  if (!result.ExitedCleanly()) {
+    throw GraderFault(fmt::format("cannot list what the kit's link inputs define ({}): {}\n{}",
+                                  kit.dir.string(), DescribeOutcome(result, spec.limits),
+                                  result.stderr_data.substr(0, 2000)));
+  }
+  std::map<std::string, bool> definitions = ParseKitDefinitions(result.stdout_data);
+  std::error_code ec;
+  fs::path tmp = cache_file;
+  tmp += fmt::format(".tmp{}", getpid());
+  {
+    std::ofstream out(tmp);
+    fs::permissions(tmp, fs::perms(0600), ec);
+    out << nlohmann::json(definitions).dump() << "\n";
+  }
+  fs::rename(tmp, cache_file, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+  }
+  return cache->emplace(kit.hash, std::move(definitions)).first->second;
+}
+
+}  // namespace
+
 BuildResult LinkTestBinary(const StagedKit& kit, const CompiledObjects& objects,
                            const fs::path& out_dir, const BuildOptions& options) {
   const KitManifest& m = kit.manifest;
@@ -489,6 +552,15 @@ BuildResult LinkTestBinary(const StagedKit& kit, const CompiledObjects& objects,
     build.stage = objects.stage;
     build.errors = objects.errors;
     build.rule = objects.rule;
+    return build;
+  }
+  if (std::optional<RuleViolation> v =
+          CheckAgainstKit(objects.definitions, KitDefinitions(kit, options))) {
+    build.stage = kStageRules;
+    build.rule = v->rule;
+    build.errors = fmt::format("{}: {}\n", v->file.empty() ? "a student file" : v->file, v->rule);
+    build.log +=
+        "rejected by the object rules: " + build.errors + "evidence: " + v->evidence + "\n";
     return build;
   }
   MakeSharedDir(out_dir, options.group, RunAccess::kWrite);

@@ -65,6 +65,9 @@ struct CompiledObjects {
   std::string rule;    // the broken rule (kStageRules), e.g. "defines a symbol the grader ..."
   std::filesystem::path dir;         // host dir; objects are <dir>/obj/<source>.o
   std::vector<std::string> objects;  // "obj/student/x.o", relative to dir
+  // The external definitions the object rules allowed; each kit's link
+  // checks them against what its other inputs define (CheckAgainstKit).
+  std::vector<StudentDefinition> definitions;
 };
 
 struct BuildResult {

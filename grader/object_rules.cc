@@ -83,19 +83,22 @@ bool IsStdAbbreviation(std::string_view s) {
          std::string_view("tabsiod").find(s[1]) != std::string::npos;
 }
 
-// The namespace of an <encoding> or <name> (without the "_Z").
-std::optional<std::string> NamespaceOfEncoding(std::string_view s, int depth) {
+// The <name> an <encoding> (without the "_Z") is about: past special names
+// (vtables, VTTs, typeinfo and its name, guard variables, reference
+// temporaries, thread-local init and wrapper functions), thunks, a local
+// entity's enclosing function (Z <function encoding> E ...) and the "L" of
+// internal linkage. nullopt when nested too deep to be a real name.
+std::optional<std::string_view> NameOfEncoding(std::string_view s, int depth) {
   if (depth > 8 || s.empty()) {
-    return std::string();
+    return std::nullopt;
   }
-  // Special names: vtables, VTTs, typeinfo and its name, guard variables,
-  // reference temporaries: the entity they belong to follows.
-  if (StartsWith(s, "TV") || StartsWith(s, "TT") || StartsWith(s, "TI") || StartsWith(s, "TS") ||
-      StartsWith(s, "GV") || StartsWith(s, "GR")) {
-    return NamespaceOfEncoding(s.substr(2), depth + 1);
+  for (const char* special : {"TV", "TT", "TI", "TS", "GV", "GR", "TH", "TW"}) {
+    if (StartsWith(s, special)) {
+      return NameOfEncoding(s.substr(2), depth + 1);
+    }
   }
-  // Thunks: Th <offset> _ <encoding>, Tv <offset> _ <offset> _ <encoding>,
-  // Tc <call-offset> <call-offset> <encoding>. Skip to the encoding.
+  // Th <offset> _ <encoding>, Tv <offset> _ <offset> _ <encoding>,
+  // Tc <call-offset> <call-offset> <encoding>.
   if (StartsWith(s, "Th") || StartsWith(s, "Tv") || StartsWith(s, "Tc")) {
     int underscores = s[1] == 'h' ? 1 : 2;
     size_t at = 2;
@@ -105,19 +108,24 @@ std::optional<std::string> NamespaceOfEncoding(std::string_view s, int depth) {
       }
       ++at;
     }
-    return NamespaceOfEncoding(s.substr(at), depth + 1);
+    return NameOfEncoding(s.substr(at), depth + 1);
   }
-  // A local entity (a static local, a lambda): Z <function encoding> E ...
   if (s[0] == 'Z') {
-    return NamespaceOfEncoding(s.substr(1), depth + 1);
+    return NameOfEncoding(s.substr(1), depth + 1);
   }
   if (s[0] == 'L') {
-    s = s.substr(1);  // internal linkage
+    s = s.substr(1);
   }
-  if (s.empty()) {
-    return std::string();
-  }
-  if (s[0] == 'N') {
+  return s;
+}
+
+// The outermost component of a <name>: "std", a namespace's or class's
+// source name, the name itself at global scope, "" for an operator at
+// global scope; nullopt for a form not read here. `nested` says whether the
+// name has enclosing scopes.
+std::optional<std::string> OuterComponent(std::string_view s, bool& nested) {
+  nested = !s.empty() && s[0] == 'N';
+  if (nested) {
     size_t at = 1;
     while (at < s.size() && (s[at] == 'r' || s[at] == 'V' || s[at] == 'K')) {
       ++at;
@@ -125,21 +133,35 @@ std::optional<std::string> NamespaceOfEncoding(std::string_view s, int depth) {
     if (at < s.size() && (s[at] == 'R' || s[at] == 'O')) {
       ++at;
     }
-    std::string_view rest = s.substr(at);
-    if (IsStdAbbreviation(rest)) {
-      return std::string("std");
-    }
-    if (!rest.empty() && std::isdigit(static_cast<unsigned char>(rest[0]))) {
-      size_t pos = 0;
-      std::optional<std::string> first = SourceName(rest, pos);
-      return first ? *first : std::string();
-    }
-    return std::string();
+    s = s.substr(at);
   }
   if (IsStdAbbreviation(s)) {
     return std::string("std");
   }
-  return std::string();  // the global namespace (unscoped names, operators)
+  if (!s.empty() && std::isdigit(static_cast<unsigned char>(s[0]))) {
+    size_t pos = 0;
+    return SourceName(s, pos);
+  }
+  if (!nested && s.size() >= 2 && std::islower(static_cast<unsigned char>(s[0]))) {
+    return std::string();  // an <operator-name>
+  }
+  return std::nullopt;
+}
+
+// A name a program may give its own global entities: an identifier that the
+// language does not reserve (no leading underscore, no double underscore, not
+// `std` or `posix`) and that the runtimes do not use as a scope.
+bool IsOwnGlobalName(const std::string& name, const std::set<std::string>* reserved_scopes) {
+  if (name.empty() || !std::isalpha(static_cast<unsigned char>(name[0])) ||
+      name.find("__") != std::string::npos || name == "std" || name == "posix") {
+    return false;
+  }
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') {
+      return false;
+    }
+  }
+  return reserved_scopes == nullptr || reserved_scopes->count(name) == 0;
 }
 
 bool IsGlobalDefinition(char type) {
@@ -193,8 +215,9 @@ struct NmLine {
 };
 
 std::optional<NmLine> ParseNmLine(const std::string& line) {
-  // "file:VALUE T name" (VALUE: 16 hex digits) or "file:                 U name".
-  static const std::regex format(R"(^([^:]+):[0-9a-fA-F ]{16} (\S) (\S+)$)");
+  // "file:VALUE T name" (VALUE: 16 hex digits) or "file:                 U name";
+  // an archive's member is "archive:member:VALUE T name".
+  static const std::regex format(R"(^(.+):[0-9a-fA-F ]{16} (\S) (\S+)$)");
   std::smatch m;
   if (!std::regex_match(line, m, format)) {
     return std::nullopt;
@@ -223,7 +246,28 @@ std::optional<std::string> ManglingNamespace(std::string_view mangled) {
   if (!StartsWith(mangled, "_Z")) {
     return std::nullopt;
   }
-  return NamespaceOfEncoding(mangled.substr(2), 0);
+  std::optional<std::string_view> name = NameOfEncoding(mangled.substr(2), 0);
+  if (!name) {
+    return std::string();
+  }
+  bool nested = false;
+  std::optional<std::string> outer = OuterComponent(*name, nested);
+  if (nested || outer == "std") {
+    return outer.value_or("");
+  }
+  return std::string();  // the global namespace (unscoped names, operators)
+}
+
+std::optional<std::string> ManglingScope(std::string_view mangled) {
+  if (!StartsWith(mangled, "_Z")) {
+    return std::nullopt;
+  }
+  std::optional<std::string_view> name = NameOfEncoding(mangled.substr(2), 0);
+  if (!name) {
+    return std::nullopt;
+  }
+  bool nested = false;
+  return OuterComponent(*name, nested);
 }
 
 const std::vector<std::string>& ForbiddenCalls() {
@@ -293,8 +337,15 @@ ReservedNames DeriveReservedNames(const std::vector<std::string>& header_texts,
     if (auto at = name.find('@'); at != std::string::npos) {
       name.resize(at);
     }
-    if (name.empty() || StartsWith(name, "_Z")) {
-      continue;  // C++ names: the allow-list decides
+    if (name.empty()) {
+      continue;
+    }
+    if (StartsWith(name, "_Z")) {
+      // C++ names: the allow-list decides, but their scopes are the runtimes'.
+      if (std::optional<std::string> scope = ManglingScope(name); scope && !scope->empty()) {
+        names.scopes.insert(*scope);
+      }
+      continue;
     }
     if (IsGlobalDefinition(type) || type == 'i' || type == 'w' || type == 'v') {
       names.reserved.insert(name);
@@ -307,11 +358,12 @@ namespace {
 
 // One symbol against the rules: its violation, and how telling it is (the
 // rejection names the most telling one: a reserved hook says more about
-// intent than a helper outside the namespace, which an attack also defines).
-std::optional<std::pair<int, RuleViolation>> CheckSymbol(const NmLine& nm, const std::string& line,
-                                                         const ObjectRules& rules,
-                                                         const std::vector<std::regex>& allowed,
-                                                         const std::vector<std::regex>& forbidden) {
+// intent than a helper with a reserved name, which an attack also defines).
+// An allowed definition is added to `definitions`.
+std::optional<std::pair<int, RuleViolation>> CheckSymbol(
+    const NmLine& nm, const std::string& line, const ObjectRules& rules,
+    const std::vector<std::regex>& allowed, const std::vector<std::regex>& forbidden,
+    std::vector<StudentDefinition>* definitions) {
   const std::vector<std::string>& calls = ForbiddenCalls();
   const std::string& name = nm.name;
   const std::string shown = Demangle(name);
@@ -354,44 +406,67 @@ std::optional<std::pair<int, RuleViolation>> CheckSymbol(const NmLine& nm, const
     }
     return std::nullopt;
   }
-  // A definition. AddressSanitizer gives each global variable an ODR
-  // indicator named after it: judge the variable's name.
-  if (StartsWith(name, "__odr_asan.") && in_lab(ManglingNamespace(name.substr(11)))) {
+  // GCC's weak, hidden pointers to the personality routine and to the
+  // typeinfo of each exception type caught (DW.ref.__gxx_personality_v0,
+  // DW.ref._ZTISt9bad_alloc): references, the same in every object.
+  if (StartsWith(name, "DW.ref.") && IsWeakDefinition(nm.type)) {
     return std::nullopt;
   }
-  if ((rules.reserved && rules.reserved->count(name)) || IsReservedByPrefix(name)) {
-    return violation(3, "defines a symbol the grader reserves: " + shown);
+  // A definition. AddressSanitizer gives each global variable an ODR
+  // indicator named after it: judge the variable's name (the variable itself
+  // is judged and kept on its own line).
+  const bool odr_indicator = StartsWith(name, "__odr_asan.");
+  const std::string judged = odr_indicator ? name.substr(11) : name;
+  auto allow = [&]() -> std::optional<std::pair<int, RuleViolation>> {
+    if (definitions != nullptr && !odr_indicator) {
+      definitions->push_back(
+          StudentDefinition{name, IsWeakDefinition(nm.type), SourceOfObject(nm.file), line});
+    }
+    return std::nullopt;
+  };
+  if ((rules.reserved && rules.reserved->count(judged)) || IsReservedByPrefix(judged)) {
+    return violation(3, "defines a symbol the grader reserves: " + Demangle(judged));
   }
-  if (IsGlobalOperatorNewOrDelete(name)) {
-    return violation(3, "replaces the global " + shown +
+  if (IsGlobalOperatorNewOrDelete(judged)) {
+    return violation(3, "replaces the global " + Demangle(judged) +
                             ", which submissions may not (it would hide leaks from the "
                             "sanitizers)");
   }
-  std::optional<std::string> ns = ManglingNamespace(name);
+  std::optional<std::string> ns = ManglingNamespace(judged);
   if (in_lab(ns)) {
-    return std::nullopt;
+    return allow();
   }
   for (const auto& pattern : allowed) {
-    if (std::regex_search(shown, pattern)) {
-      return std::nullopt;
+    if (std::regex_search(Demangle(judged), pattern)) {
+      return allow();
     }
   }
-  if (name == "DW.ref.__gxx_personality_v0") {
-    return std::nullopt;
-  }
   if (ns && IsWeakDefinition(nm.type)) {
-    return std::nullopt;  // instantiations, inline functions
+    return allow();  // instantiations, inline functions
   }
-  return violation(1,
-                   fmt::format("defines a symbol outside namespace {}: {} (put your helpers inside "
-                               "namespace {}, in an unnamed namespace, or make them static)",
-                               JoinNamespaces(rules.namespaces), shown,
-                               rules.namespaces.empty() ? "" : rules.namespaces[0]));
+  // The student's own name at global scope: a C name, a free function, a
+  // global variable, a class outside any namespace (or an operator there).
+  std::optional<std::string> scope =
+      ns ? ManglingScope(judged) : std::optional<std::string>(judged);
+  if (scope && ((ns && scope->empty()) || IsOwnGlobalName(*scope, rules.reserved_scopes))) {
+    return allow();
+  }
+  const std::string entity = Demangle(judged);
+  const std::string where = scope && entity.starts_with(*scope + "::")
+                                ? fmt::format("in `{}`, a scope", *scope)
+                                : std::string("with a name");
+  return violation(
+      1, fmt::format("defines a symbol outside namespace {} {} the language or its runtimes "
+                     "reserve: {} (put your helpers inside namespace {}, in an unnamed "
+                     "namespace, or make them static)",
+                     JoinNamespaces(rules.namespaces), where, entity,
+                     rules.namespaces.empty() ? "" : rules.namespaces[0]));
 }
 
 }  // namespace
 
-std::optional<RuleViolation> CheckSymbols(std::string_view nm_output, const ObjectRules& rules) {
+std::optional<RuleViolation> CheckSymbols(std::string_view nm_output, const ObjectRules& rules,
+                                          std::vector<StudentDefinition>* definitions) {
   std::vector<std::regex> allowed, forbidden;
   for (const auto& p : rules.allowed_symbols) {
     allowed.emplace_back(p, std::regex::ECMAScript);
@@ -407,7 +482,7 @@ std::optional<RuleViolation> CheckSymbols(std::string_view nm_output, const Obje
     if (!nm) {
       continue;
     }
-    auto found = CheckSymbol(*nm, line, rules, allowed, forbidden);
+    auto found = CheckSymbol(*nm, line, rules, allowed, forbidden, definitions);
     if (found && (!worst || found->first > worst->first)) {
       worst = std::move(found);
     }
@@ -416,6 +491,38 @@ std::optional<RuleViolation> CheckSymbols(std::string_view nm_output, const Obje
     return std::nullopt;
   }
   return std::move(worst->second);
+}
+
+std::map<std::string, bool> ParseKitDefinitions(std::string_view nm_output) {
+  std::map<std::string, bool> strong_by_name;
+  std::istringstream in{std::string(nm_output)};
+  std::string line;
+  while (std::getline(in, line)) {
+    std::optional<NmLine> nm = ParseNmLine(line);
+    if (!nm || !IsGlobalDefinition(nm->type)) {
+      continue;
+    }
+    strong_by_name[nm->name] |= !IsWeakDefinition(nm->type);
+  }
+  return strong_by_name;
+}
+
+std::optional<RuleViolation> CheckAgainstKit(const std::vector<StudentDefinition>& definitions,
+                                             const std::map<std::string, bool>& kit_definitions) {
+  for (const StudentDefinition& definition : definitions) {
+    auto it = kit_definitions.find(definition.name);
+    if (it == kit_definitions.end() || (definition.weak && !it->second)) {
+      continue;  // the submission's alone, or two copies of one inline function
+    }
+    return RuleViolation{
+        fmt::format("defines `{}`, which the lab's given code or its tests define too: yours "
+                    "would replace theirs (rename yours, or make it static)",
+                    Demangle(definition.name)),
+        definition.file,
+        definition.line + "\n(" + (it->second ? "also defined" : "also defined, weak,") +
+            " by an input the tests are linked with)"};
+  }
+  return std::nullopt;
 }
 
 std::optional<RuleViolation> CheckSections(std::string_view readelf_output) {

@@ -283,9 +283,22 @@ TEST_F(Attacks, ReplacingOperatorNew) {
   ExpectRejected("replace_operator_new", "leak", "replaces the global operator ");
 }
 
-TEST_F(Attacks, HelpersOutsideTheLabsNamespace) {
-  ExpectRejected("helper_outside_namespace", "honest",
-                 "defines a symbol outside namespace toylab: add_helper(int, int)");
+TEST_F(Attacks, HelpersAtGlobalScopeAreTheStudentsOwn) {
+  // Not an attack: correct code with global helpers scores as its twin.
+  const GradeResult& a = Grade("global_helper");
+  EXPECT_EQ(a.Status(), GradeStatus::kOk) << InstructorLog(a);
+  EXPECT_EQ(a.score.total, Grade("honest").score.total) << InstructorLog(a);
+}
+
+TEST_F(Attacks, ReplacingTheLabsGivenCode) {
+  // The twin loses half of ReversePublic.Word to the given code's check.
+  EXPECT_EQ(Grade("reverse_breaks_palindromes").Status(), GradeStatus::kOk);
+  EXPECT_LT(Grade("reverse_breaks_palindromes").score.total, 100);
+  ExpectRejected("replace_given_code", "reverse_breaks_palindromes",
+                 "defines `toylab::CommonPrefixLength(std::__cxx11::basic_string<char, "
+                 "std::char_traits<char>, std::allocator<char> > const&, "
+                 "std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> "
+                 "> const&)`, which the lab's given code or its tests define too");
 }
 
 TEST_F(Attacks, TakingOverCrashHandling) {

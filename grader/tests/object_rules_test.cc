@@ -24,7 +24,11 @@ const ReservedNames& Reserved() {
       "                 w __sanitizer_malloc_hook\n"
       "00000000000fa0c0 T write@@GLIBC_2.2.5\n"
       "00000000000a51f0 T malloc@@GLIBC_2.2.5\n"
-      "00000000000ec3e0 T _ZNSt6chrono3_V212system_clock3nowEv@@GLIBCXX_3.4.19\n");
+      "0000000000044db0 T exit@@GLIBC_2.2.5\n"
+      "000000000008a870 T pthread_create@@GLIBC_2.34\n"
+      "00000000000ec3e0 T _ZNSt6chrono3_V212system_clock3nowEv@@GLIBCXX_3.4.19\n"
+      "00000000000c7b30 T _ZN9__gnu_cxx9free_list6_M_getEm@@GLIBCXX_3.4.10\n"
+      "00000000000a3f50 T _ZN10__cxxabiv111__terminateEPFvvE@@CXXABI_1.3\n");
   return names;
 }
 
@@ -48,6 +52,22 @@ std::string Uses(const std::string& name) {
 std::string RuleFor(const std::string& nm, const ObjectRules& rules = Rules()) {
   std::optional<RuleViolation> v = CheckSymbols(nm, rules);
   return v ? v->rule : "";
+}
+
+TEST(ManglingScope, FindsTheOutermostScope) {
+  EXPECT_EQ(ManglingScope("_ZN6frames5Stack4PushEv"), "frames");
+  EXPECT_EQ(ManglingScope("_ZN4Node4nextEv"), "Node");
+  EXPECT_EQ(ManglingScope("_ZNK4Node4sizeEv"), "Node");
+  EXPECT_EQ(ManglingScope("_Z8round_upm"), "round_up");
+  EXPECT_EQ(ManglingScope("_Z3maxIiET_S0_S0_"), "max");
+  EXPECT_EQ(ManglingScope("_ZTV4Node"), "Node");
+  EXPECT_EQ(ManglingScope("_ZGVZ8round_upmE5cache"), "round_up");
+  EXPECT_EQ(ManglingScope("_ZTW7counter"), "counter");  // thread_local wrapper
+  EXPECT_EQ(ManglingScope("_ZSt9terminatev"), "std");
+  EXPECT_EQ(ManglingScope("_ZNSt6vectorIiSaIiEE9push_backEOi"), "std");
+  EXPECT_EQ(ManglingScope("_ZlsRSoRKN3toy4NodeE"), "");  // operator<< at global scope
+  EXPECT_EQ(ManglingScope("_ZTC1A0_1B"), std::nullopt);
+  EXPECT_EQ(ManglingScope("counter"), std::nullopt);
 }
 
 TEST(ManglingNamespace, FindsTheFirstEnclosingNamespace) {
@@ -114,25 +134,83 @@ TEST(CheckSymbols, InterposingOnTheRuntimesIsRefused) {
             std::string::npos);
 }
 
-TEST(CheckSymbols, DefinitionsOutsideTheLabsNamespacesAreRefused) {
-  // A C function, a C++ function at global scope, one in another namespace,
-  // and a weak C definition: none is the lab's.
+TEST(CheckSymbols, TheStudentsOwnNamesAtGlobalScopeAreAllowed) {
+  // A free function, a global variable (C names are not mangled), a class
+  // outside any namespace and its members, an operator for a lab type, and
+  // what the compiler emits beside them.
+  std::string nm = Defines("_Z8round_upm") + Defines("counter", 'B') + Defines("_ZN4Node4nextEv") +
+                   Defines("_ZTV4Node", 'V') + Defines("_ZlsRSoRKN3toy4NodeE") +
+                   Defines("__odr_asan.counter", 'B') + Defines("DW.ref._ZTISt9bad_alloc", 'V') +
+                   Defines("_ZN3toy3AddEii");
+  std::vector<StudentDefinition> definitions;
+  EXPECT_EQ(CheckSymbols(nm, Rules(), &definitions), std::nullopt);
+  std::vector<std::string> names;
+  for (const auto& d : definitions) names.push_back(d.name);
+  // Kept for the check against the kit, except the compiler's extras.
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"_Z8round_upm", "counter", "_ZN4Node4nextEv", "_ZTV4Node",
+                                      "_ZlsRSoRKN3toy4NodeE", "_ZN3toy3AddEii"}));
+  EXPECT_TRUE(definitions[3].weak);
+  EXPECT_FALSE(definitions[0].weak);
+  EXPECT_EQ(definitions[0].file, "student/toy.cc");
+}
+
+TEST(CheckSymbols, ReservedScopesAndNamesOutsideTheLabAreRefused) {
+  // The runtimes' C names, the standard library's namespace, the runtimes'
+  // other scopes (from their own symbols), and names the language reserves.
   for (const std::string& nm :
-       {Defines("pthread_create"), Defines("_Z6helperv"), Defines("_ZN5other4helpEv"),
-        Defines("exit", 'W'), Defines("_ZSt9terminatev"), Defines("_ZN4toy_4helpEv")}) {
+       {Defines("pthread_create"), Defines("exit", 'W'), Defines("_ZSt9terminatev"),
+        Defines("_ZN9__gnu_cxx9free_list6_M_getEm"), Defines("_helper"), Defines("_Z8__helperv"),
+        Defines("_ZN10__cxxabiv111__terminateEPFvvE"), Defines("__odr_asan.__flag", 'B'),
+        Defines("_ZN7std_ext4helpEv", 'T')}) {
     std::string rule = RuleFor(nm);
-    EXPECT_TRUE(rule.starts_with("defines a symbol outside namespace toy: ") ||
+    if (nm.find("std_ext") != std::string::npos) {
+      EXPECT_EQ(rule, "") << "an ordinary namespace of the student's own";
+      continue;
+    }
+    EXPECT_TRUE(rule.starts_with("defines a symbol outside namespace toy ") ||
                 rule.starts_with("defines a symbol the grader reserves"))
         << nm << " -> " << rule;
   }
-  EXPECT_NE(RuleFor(Defines("__odr_asan.some_global", 'B')), "");
-  EXPECT_EQ(RuleFor(Defines("_Z6helperv")),
-            "defines a symbol outside namespace toy: helper() (put your helpers inside namespace "
-            "toy, in an unnamed namespace, or make them static)");
+  EXPECT_EQ(RuleFor(Defines("_ZSt9terminatev")),
+            "defines a symbol outside namespace toy in `std`, a scope the language or its "
+            "runtimes reserve: std::terminate() (put your helpers inside namespace toy, in an "
+            "unnamed namespace, or make them static)");
+  EXPECT_NE(RuleFor(Defines("_helper"))
+                .find("with a name the language or its runtimes reserve: _helper (put"),
+            std::string::npos);
   // A lab may allow a named one.
   ObjectRules rules = Rules();
-  rules.allowed_symbols = {"^helper\\(\\)$"};
-  EXPECT_EQ(RuleFor(Defines("_Z6helperv"), rules), "");
+  rules.allowed_symbols = {"^std::terminate\\(\\)$"};
+  EXPECT_EQ(RuleFor(Defines("_ZSt9terminatev"), rules), "");
+}
+
+TEST(CheckAgainstKit, ADefinitionTheTestsAlsoHaveIsRefused) {
+  std::map<std::string, bool> kit = ParseKitDefinitions(
+      "libs/labs/toy/libtoy_given.a:given.o:0000000000000040 T _ZN3toy18CommonPrefixLengthEv\n"
+      "libs/labs/toy/libtoy_given.a:given.o:0000000000000000 W _ZNSt6vectorIiSaIiEE9push_backEOi\n"
+      "libs/labs/toy/libpublic_tests.lo:t.o:0000000000000000 W _Z8Expectedi\n"
+      "libs/labs/toy/libpublic_tests.lo:t.o:0000000000000000 T _Z8Expectedi\n"
+      "libs/gtest.a:gtest-port.o:0000000000000100 T DeleteThreadLocalValue\n"
+      "libs/gtest.a:gtest-port.o:                 U malloc\n");
+  EXPECT_EQ(kit.size(), 4u);
+  EXPECT_TRUE(kit.at("_Z8Expectedi"));  // strong in one input: strong
+  EXPECT_FALSE(kit.at("_ZNSt6vectorIiSaIiEE9push_backEOi"));
+  auto rule_for = [&](const std::string& name, bool weak) {
+    std::optional<RuleViolation> v =
+        CheckAgainstKit({StudentDefinition{name, weak, "student/toy.cc", "nm line"}}, kit);
+    return v ? v->rule : "";
+  };
+  EXPECT_EQ(rule_for("_ZN3toy18CommonPrefixLengthEv", false),
+            "defines `toy::CommonPrefixLength()`, which the lab's given code or its tests define "
+            "too: yours would replace theirs (rename yours, or make it static)");
+  EXPECT_NE(rule_for("_ZN3toy18CommonPrefixLengthEv", true), "");  // weak over a real one
+  EXPECT_NE(rule_for("_Z8Expectedi", false), "");
+  EXPECT_NE(rule_for("DeleteThreadLocalValue", false), "");
+  EXPECT_EQ(rule_for("_ZNSt6vectorIiSaIiEE9push_backEOi", true), "");  // one instantiation
+  EXPECT_NE(rule_for("_ZNSt6vectorIiSaIiEE9push_backEOi", false), "");
+  EXPECT_EQ(rule_for("_ZN3toy3AddEii", false), "");
+  EXPECT_EQ(rule_for("malloc", false), "");  // a use in the kit is not a definition
 }
 
 TEST(CheckSymbols, IndirectFunctionsAreRefused) {
@@ -210,8 +288,10 @@ TEST(DeriveReservedNames, ComesFromTheHeadersAndTheRuntimes) {
   EXPECT_TRUE(names.reserved.count("__sanitizer_malloc_hook"));      // a weak lookup in the runtime
   EXPECT_TRUE(names.reserved.count("write"));                        // version suffix dropped
   EXPECT_TRUE(names.reserved.count("__tsan_default_suppressions"));  // documented hook
-  // C++ names are left to the allow-list (weak instantiations are fine).
+  // C++ names are left to the allow-list (weak instantiations are fine), but
+  // their scopes are the runtimes'.
   EXPECT_FALSE(names.reserved.count("_ZNSt6chrono3_V212system_clock3nowEv"));
+  EXPECT_EQ(names.scopes, (std::set<std::string>{"std", "__gnu_cxx", "__cxxabiv1"}));
 }
 
 }  // namespace
