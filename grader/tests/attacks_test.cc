@@ -290,6 +290,13 @@ TEST_F(Attacks, HelpersAtGlobalScopeAreTheStudentsOwn) {
   EXPECT_EQ(a.score.total, Grade("honest").score.total) << InstructorLog(a);
 }
 
+TEST_F(Attacks, WhatTheCompilerEmitsForOrdinaryCppIsAllowed) {
+  // Not an attack: exceptions caught, thread_local, virtual classes, ...
+  const GradeResult& a = Grade("modern_cpp");
+  EXPECT_EQ(a.Status(), GradeStatus::kOk) << InstructorLog(a);
+  EXPECT_EQ(a.score.total, Grade("honest").score.total) << InstructorLog(a);
+}
+
 TEST_F(Attacks, ReplacingTheLabsGivenCode) {
   // The twin loses half of ReversePublic.Word to the given code's check.
   EXPECT_EQ(Grade("reverse_breaks_palindromes").Status(), GradeStatus::kOk);
