@@ -4,6 +4,7 @@
 // Follows CPython 3.12's Python/ceval_gil.c; gil/gil.h rules 1-8 are the specification.
 #include "gil/gil.h"
 
+#include <limits>
 #include <mutex>
 #include <stdexcept>
 
@@ -104,7 +105,13 @@ void Interpreter::SetSwitchInterval(double seconds) {
   if (!(seconds > 0.0)) {
     throw std::invalid_argument("switch interval must be strictly positive");
   }
-  gil.interval.store(static_cast<unsigned long>(1e6 * seconds), std::memory_order_relaxed);
+  // CPython casts 1e6 * seconds straight to unsigned long. Past its range
+  // (inf, or more than about 584,542 years) that cast is undefined behaviour, so
+  // the reference saturates instead.
+  const double microseconds = 1e6 * seconds;
+  const unsigned long interval = microseconds >= 0x1p64 ? std::numeric_limits<unsigned long>::max()
+                                                        : static_cast<unsigned long>(microseconds);
+  gil.interval.store(interval, std::memory_order_relaxed);
 }
 
 double Interpreter::GetSwitchInterval() const {

@@ -175,7 +175,13 @@ Object* ListNew(Py_ssize_t size) {
     throw std::invalid_argument("ListNew: negative size");
   }
   Object** items = AllocateItems(size);
-  Object* op = ObjectAlloc(&ListType);
+  Object* op = nullptr;
+  try {
+    op = ObjectAlloc(&ListType);
+  } catch (...) {
+    std::free(items);  // the array is not the list's yet
+    throw;
+  }
   ListObject* list = AsList(op);
   list->ob_item = items;
   list->allocated = size;
